@@ -1,0 +1,315 @@
+//! The four language forms the guide understands and answers in, and language detection.
+
+use crate::normalize::{is_arabic, normalize, words};
+
+/// A language form people speak at the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// Modern Standard Arabic.
+    Ar,
+    /// Moroccan Darija, in Arabic script or in Latin letters (Arabizi).
+    Ary,
+    /// French.
+    Fr,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// All language forms, in a fixed order.
+    pub const ALL: [Lang; 4] = [Lang::Ar, Lang::Ary, Lang::Fr, Lang::En];
+
+    /// Maps a Whisper language code (`"ar"`, `"fr"`, `"en"`; `"ary"` is accepted too) to a
+    /// language form. Whisper does not tell Darija from Arabic: `"ar"` gives [`Lang::Ar`],
+    /// which the guide refines to [`Lang::Ary`] when the text holds Darija words.
+    pub fn from_whisper_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "ar" | "ara" | "arabic" => Some(Lang::Ar),
+            "ary" | "darija" => Some(Lang::Ary),
+            "fr" | "fra" | "fre" | "french" => Some(Lang::Fr),
+            "en" | "eng" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The short code used in the content pack: `ar`, `ary`, `fr`, `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::Ary => "ary",
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Darija words in Arabic script.
+const DARIJA_ARABIC: &[&str] = &[
+    "بغيت",
+    "كيفاش",
+    "شحال",
+    "بشحال",
+    "فين",
+    "واش",
+    "ديال",
+    "ديالي",
+    "شنو",
+    "اشنو",
+    "خاصني",
+    "خاص",
+    "خصني",
+    "باش",
+    "دابا",
+    "بزاف",
+    "كنبغي",
+    "نخرج",
+    "ندير",
+    "نديرو",
+    "نجدد",
+    "فابور",
+    "الباسبور",
+    "لاكارط",
+    "الوراق",
+    "لوراق",
+    "كاين",
+    "كاينه",
+    "واخا",
+    "علاش",
+    "منين",
+    "فوقاش",
+    "امتا",
+    "امتى",
+    "غادي",
+    "كيخص",
+    "خاصهم",
+    "عافاك",
+    "نعرف",
+    "بلا",
+    "مزيان",
+    "هادي",
+    "هاد",
+    "ولا",
+    "كتاخد",
+    "كياخد",
+    "كيطول",
+    "نمشي",
+    "كنقلب",
+    "بغينا",
+    "نقدر",
+    "ليا",
+    "شي",
+    "فلوس",
+];
+
+/// Darija words in Latin letters (Arabizi).
+const DARIJA_LATIN: &[&str] = &[
+    "bghit", "bghina", "kifach", "kifash", "kifech", "ch7al", "sh7al", "chhal", "chhal", "b7al",
+    "bch7al", "wach", "wash", "dyal", "dial", "dyali", "diali", "chno", "achno", "shno", "khass",
+    "khassni", "khasni", "khsni", "bach", "daba", "bzaf", "ndir", "ndiro", "njded", "njadded",
+    "nkhrej", "nakhod", "nakhed", "lwra9", "lwraq", "l3a9d", "3afak", "wakha", "kayn", "kayna",
+    "kayen", "fin", "fine", "mnin", "imta", "fo9ach", "wla", "hadi", "had", "ghadi", "lkarta",
+    "lbitaka", "lbita9a", "lpasspor", "lpaspor", "lbasbor", "ana", "dyalo", "bla", "mzyan",
+    "ytwel", "kat7taj", "kaykhass", "kayakhod", "kanbghi", "nbghi", "nmchi", "fabor", "batel",
+    "flous", "chi", "ila", "9raya", "l7ala", "lmadania", "tswira", "sowar", "m3a", "3la", "f",
+];
+
+/// Darija words in Latin letters that are also French or English words.
+const WEAK_DARIJA: &[&str] = &["f", "fin", "fine", "ana", "had", "bla", "ila", "chi"];
+
+const FRENCH: &[&str] = &[
+    "le",
+    "la",
+    "les",
+    "de",
+    "des",
+    "du",
+    "un",
+    "une",
+    "pour",
+    "je",
+    "est",
+    "comment",
+    "combien",
+    "quels",
+    "quelle",
+    "quel",
+    "faut",
+    "il",
+    "mon",
+    "ma",
+    "mes",
+    "et",
+    "avec",
+    "dans",
+    "sur",
+    "faire",
+    "veux",
+    "voudrais",
+    "obtenir",
+    "demande",
+    "papiers",
+    "prix",
+    "ou",
+    "ouu",
+    "au",
+    "aux",
+    "en",
+    "ligne",
+    "renouveler",
+    "carte",
+    "extrait",
+    "acte",
+    "naissance",
+    "bonjour",
+    "svp",
+    "vous",
+    "nous",
+    "on",
+    "peut",
+    "peux",
+    "coute",
+    "delai",
+    "temps",
+    "quand",
+    "qui",
+    "quoi",
+];
+
+const ENGLISH: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "how",
+    "what",
+    "where",
+    "when",
+    "is",
+    "are",
+    "do",
+    "does",
+    "i",
+    "my",
+    "to",
+    "for",
+    "of",
+    "get",
+    "need",
+    "much",
+    "cost",
+    "can",
+    "which",
+    "long",
+    "take",
+    "it",
+    "and",
+    "renew",
+    "card",
+    "birth",
+    "certificate",
+    "hello",
+    "please",
+    "you",
+    "apply",
+    "open",
+    "papers",
+    "documents",
+    "online",
+    "want",
+    "should",
+    "there",
+    "with",
+];
+
+/// Detects the language form of a text from its script and vocabulary.
+///
+/// A hint from speech recognition wins, except that an Arabic hint becomes Darija when the
+/// text holds Darija words. Without a hint: Arabic script gives Darija when Darija words
+/// are present, else Modern Standard Arabic; Latin letters give Darija when Arabizi digits
+/// (3, 7, 9 inside words) or Darija words are present, else French or English by their
+/// common words (French when undecided).
+pub fn detect(text: &str, hint: Option<Lang>) -> Lang {
+    let norm = normalize(text);
+    let ws = words(&norm);
+    let darija_ar = ws.iter().filter(|w| DARIJA_ARABIC.contains(w)).count();
+    let darija_lat = ws
+        .iter()
+        .filter(|w| DARIJA_LATIN.contains(w) || is_arabizi_word(w))
+        .count();
+    match hint {
+        Some(Lang::Ar) => {
+            return if darija_ar + darija_lat > 0 {
+                Lang::Ary
+            } else {
+                Lang::Ar
+            }
+        }
+        Some(other) => return other,
+        None => {}
+    }
+    let arabic_letters = norm.chars().filter(|c| is_arabic(*c)).count();
+    let latin_letters = norm.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    if arabic_letters > latin_letters {
+        return if darija_ar > 0 { Lang::Ary } else { Lang::Ar };
+    }
+    let fr = ws.iter().filter(|w| FRENCH.contains(w)).count();
+    let en = ws.iter().filter(|w| ENGLISH.contains(w)).count();
+    // Some Darija words are also French or English words ("fin", "fine", "had"): they
+    // only count when nothing else decides. Any other Darija word decides.
+    let strong_darija = ws
+        .iter()
+        .filter(|w| (DARIJA_LATIN.contains(w) && !WEAK_DARIJA.contains(w)) || is_arabizi_word(w))
+        .count();
+    if strong_darija > 0 {
+        return Lang::Ary;
+    }
+    if darija_lat > fr.max(en) {
+        return Lang::Ary;
+    }
+    if en > fr {
+        Lang::En
+    } else {
+        Lang::Fr
+    }
+}
+
+/// True for a Latin word that uses Arabizi digits between letters, such as `ch7al`,
+/// `3afak` or `lwra9`.
+pub fn is_arabizi_word(word: &str) -> bool {
+    let has_letter = word.chars().any(|c| c.is_ascii_alphabetic());
+    let has_digit = word
+        .chars()
+        .any(|c| matches!(c, '2' | '3' | '5' | '7' | '9'));
+    has_letter && has_digit && word.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_four_forms() {
+        assert_eq!(detect("كيف أحصل على جواز السفر؟", None), Lang::Ar);
+        assert_eq!(detect("بغيت نجدد لاكارط", None), Lang::Ary);
+        assert_eq!(detect("ch7al kayswa lpasspor?", None), Lang::Ary);
+        assert_eq!(detect("Combien coûte le passeport ?", None), Lang::Fr);
+        assert_eq!(detect("How much is the passport?", None), Lang::En);
+        assert_eq!(
+            detect("bghit n renouveler la carte nationale", None),
+            Lang::Ary
+        );
+    }
+
+    #[test]
+    fn hint_wins_but_arabic_hint_can_become_darija() {
+        assert_eq!(detect("passport", Some(Lang::Fr)), Lang::Fr);
+        assert_eq!(detect("شحال كيسوا الباسبور", Some(Lang::Ar)), Lang::Ary);
+        assert_eq!(Lang::from_whisper_code("fr"), Some(Lang::Fr));
+        assert_eq!(Lang::from_whisper_code("xx"), None);
+    }
+}

@@ -1,0 +1,891 @@
+//! The content pack: procedure cards, the lexicon of documents and offices, and the
+//! phrases the guide says around the facts. The format is described in
+//! `assets/guide/README.md`.
+//!
+//! A pack is a folder holding `pack.toml`, `lexicon.toml` and `cards/*.toml`. Loading
+//! checks every rule and reports each problem with its file and line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::lang::Lang;
+use crate::normalize::normalize;
+
+/// The part of a procedure a person asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Aspect {
+    /// No particular part: a short overview of the procedure.
+    Overview,
+    /// Documents to bring.
+    Documents,
+    /// Fee to pay.
+    Fee,
+    /// Where to go.
+    Place,
+    /// Opening hours.
+    Hours,
+    /// How long it takes.
+    Delay,
+    /// The steps to follow.
+    Steps,
+    /// The online alternative.
+    Online,
+}
+
+impl Aspect {
+    /// Every aspect a fact can carry (all but [`Aspect::Overview`]).
+    pub const FACTS: [Aspect; 7] = [
+        Aspect::Documents,
+        Aspect::Fee,
+        Aspect::Place,
+        Aspect::Hours,
+        Aspect::Delay,
+        Aspect::Steps,
+        Aspect::Online,
+    ];
+
+    /// The name used in the pack files: `documents`, `fee`, `place`, `hours`, `delay`,
+    /// `steps`, `online` (and `overview`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Aspect::Overview => "overview",
+            Aspect::Documents => "documents",
+            Aspect::Fee => "fee",
+            Aspect::Place => "place",
+            Aspect::Hours => "hours",
+            Aspect::Delay => "delay",
+            Aspect::Steps => "steps",
+            Aspect::Online => "online",
+        }
+    }
+
+    /// Parses a name used in the pack files.
+    pub fn from_name(name: &str) -> Option<Aspect> {
+        [Aspect::Overview]
+            .into_iter()
+            .chain(Aspect::FACTS)
+            .find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for Aspect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A text in each language form. Darija is optional: without it, Modern Standard Arabic
+/// is used for Darija speakers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangText {
+    /// Modern Standard Arabic.
+    pub ar: String,
+    /// Darija in Arabic script, when the pack has it.
+    #[serde(default)]
+    pub ary: Option<String>,
+    /// French.
+    pub fr: String,
+    /// English.
+    pub en: String,
+}
+
+impl LangText {
+    /// The text for a language; Darija falls back to Modern Standard Arabic.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ar => &self.ar,
+            Lang::Ary => self.ary.as_deref().unwrap_or(&self.ar),
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// Every text present, with its language code.
+    pub fn all(&self) -> Vec<(&'static str, &str)> {
+        let mut v = vec![
+            ("ar", self.ar.as_str()),
+            ("fr", self.fr.as_str()),
+            ("en", self.en.as_str()),
+        ];
+        if let Some(ary) = &self.ary {
+            v.push(("ary", ary.as_str()));
+        }
+        v
+    }
+}
+
+/// Words and phrases per language form (names of a procedure, or ways people ask for it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phrasings {
+    /// Modern Standard Arabic.
+    #[serde(default)]
+    pub ar: Vec<String>,
+    /// Darija in Arabic script.
+    #[serde(default)]
+    pub ary: Vec<String>,
+    /// Darija in Latin letters (Arabizi).
+    #[serde(default)]
+    pub arabizi: Vec<String>,
+    /// French.
+    #[serde(default)]
+    pub fr: Vec<String>,
+    /// English.
+    #[serde(default)]
+    pub en: Vec<String>,
+}
+
+impl Phrasings {
+    /// Every phrase, all languages together.
+    pub fn all(&self) -> impl Iterator<Item = &String> {
+        self.ar
+            .iter()
+            .chain(&self.ary)
+            .chain(&self.arabizi)
+            .chain(&self.fr)
+            .chain(&self.en)
+    }
+
+    /// The first phrase for a language (Darija falls back to Arabic), if any.
+    pub fn first(&self, lang: Lang) -> Option<&str> {
+        let list = match lang {
+            Lang::Ar => &self.ar,
+            Lang::Ary if !self.ary.is_empty() => &self.ary,
+            Lang::Ary => &self.ar,
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+        };
+        list.first().map(String::as_str)
+    }
+}
+
+/// One sourced fact of a procedure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// The aspect this fact answers.
+    pub aspect: Aspect,
+    /// Where the fact comes from: the official portal or legal text.
+    pub source: String,
+    /// The date the fact was checked, `YYYY-MM-DD`.
+    pub checked: String,
+    /// The amount in dirhams, for a fee.
+    pub amount_dh: Option<u32>,
+    /// Lexicon ids (documents and offices) this fact names.
+    pub refs: Vec<String>,
+    /// The short spoken answer (at most two sentences) per language.
+    pub say: LangText,
+    /// A longer answer given when the person wants the details.
+    pub details: Option<LangText>,
+}
+
+/// One procedure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// Stable identifier, such as `passport`.
+    pub id: String,
+    /// Names of the procedure per language form; the first is used when speaking.
+    pub names: Phrasings,
+    /// Ways people ask for it.
+    pub asks: Phrasings,
+    /// Lexicon ids (documents and offices) the card names outside its facts, for example
+    /// the document the procedure delivers.
+    pub refs: Vec<String>,
+    /// A short overview that only restates the facts.
+    pub overview: LangText,
+    /// The sourced facts; an aspect without a fact is answered with "ask at the office".
+    pub facts: Vec<Fact>,
+    /// The file the card came from.
+    pub file: String,
+}
+
+impl Card {
+    /// The fact for an aspect, if the card has one.
+    pub fn fact(&self, aspect: Aspect) -> Option<&Fact> {
+        self.facts.iter().find(|f| f.aspect == aspect)
+    }
+
+    /// The name to speak for a language.
+    pub fn name(&self, lang: Lang) -> &str {
+        self.names.first(lang).unwrap_or(&self.id)
+    }
+}
+
+/// Documents and offices the guard knows by name, each with the words that name it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lexicon {
+    /// Document id → words naming it.
+    #[serde(default)]
+    pub documents: BTreeMap<String, Vec<String>>,
+    /// Office id → words naming it.
+    #[serde(default)]
+    pub offices: BTreeMap<String, Vec<String>>,
+}
+
+impl Lexicon {
+    /// True when the id names a document or an office.
+    pub fn contains(&self, id: &str) -> bool {
+        self.documents.contains_key(id) || self.offices.contains_key(id)
+    }
+}
+
+/// The phrases said around the facts, per language form.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phrases {
+    /// Asked after a short answer: "Do you want the details?".
+    pub details_offer: LangText,
+    /// Said when a card has no sourced fact for the aspect asked; `{name}` is the procedure.
+    pub ask_office: LangText,
+    /// A question back offering two procedures, `{a}` and `{b}`.
+    pub clarify: LangText,
+    /// Said when nothing was understood.
+    pub not_understood: LangText,
+    /// Said when the details were asked but there are none beyond the short answer.
+    pub no_more_details: LangText,
+}
+
+/// A loaded and checked content pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pack {
+    /// Name of the pack.
+    pub name: String,
+    /// Version of the pack, chosen by its editor.
+    pub version: String,
+    /// Phrases said around the facts.
+    pub phrases: Phrases,
+    /// Documents and offices known by name.
+    pub lexicon: Lexicon,
+    /// The procedures.
+    pub cards: Vec<Card>,
+}
+
+/// What a checked pack holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackSummary {
+    /// Name of the pack.
+    pub name: String,
+    /// Version of the pack.
+    pub version: String,
+    /// Card ids, in file order.
+    pub cards: Vec<String>,
+    /// Number of sourced facts.
+    pub facts: usize,
+    /// Oldest `checked` date among the facts.
+    pub oldest_check: Option<String>,
+    /// Distinct sources cited.
+    pub sources: Vec<String>,
+}
+
+/// What is wrong in a pack file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackProblem {
+    /// The file or folder could not be read.
+    #[error("it cannot be read ({0})")]
+    Unreadable(String),
+    /// The file is not valid TOML or does not have the expected fields.
+    #[error("{0}")]
+    Syntax(String),
+    /// A value breaks a rule of the format.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A problem in a content pack, with the file and line where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("In the guide pack file {file} at line {line}: {problem}.")]
+pub struct PackError {
+    /// The file, relative to the pack folder.
+    pub file: String,
+    /// The line, counted from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub problem: PackProblem,
+}
+
+impl PackError {
+    fn invalid(file: &str, line: usize, message: impl Into<String>) -> PackError {
+        PackError {
+            file: file.to_string(),
+            line,
+            problem: PackProblem::Invalid(message.into()),
+        }
+    }
+}
+
+/// One pack file's name and text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Name relative to the pack folder, such as `cards/passport.toml`.
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Reads the files of a pack folder: `pack.toml`, `lexicon.toml`, `cards/*.toml`.
+pub fn read_dir(dir: &Path) -> Result<Vec<Source>, PackError> {
+    let read = |name: &str| -> Result<Source, PackError> {
+        std::fs::read_to_string(dir.join(name))
+            .map(|text| Source {
+                name: name.to_string(),
+                text,
+            })
+            .map_err(|e| PackError {
+                file: name.to_string(),
+                line: 1,
+                problem: PackProblem::Unreadable(e.to_string()),
+            })
+    };
+    let mut out = vec![read("pack.toml")?, read("lexicon.toml")?];
+    let cards_dir = dir.join("cards");
+    let entries = std::fs::read_dir(&cards_dir).map_err(|e| PackError {
+        file: "cards".into(),
+        line: 1,
+        problem: PackProblem::Unreadable(e.to_string()),
+    })?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    for n in names {
+        out.push(read(&format!("cards/{n}"))?);
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    name: String,
+    version: String,
+    phrases: Phrases,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCard {
+    id: Spanned<String>,
+    names: Spanned<Phrasings>,
+    asks: Spanned<Phrasings>,
+    #[serde(default)]
+    refs: Vec<String>,
+    overview: Spanned<LangText>,
+    #[serde(default)]
+    fact: Vec<Spanned<RawFact>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFact {
+    aspect: Spanned<String>,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    checked: String,
+    #[serde(default)]
+    amount_dh: Option<u32>,
+    #[serde(default)]
+    refs: Vec<String>,
+    say: Spanned<LangText>,
+    #[serde(default)]
+    details: Option<Spanned<LangText>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn parse<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, PackError> {
+    toml::from_str::<T>(&src.text).map_err(|e| PackError {
+        file: src.name.clone(),
+        line: e.span().map(|s| line_of(&src.text, s.start)).unwrap_or(1),
+        problem: PackProblem::Syntax(e.message().trim().trim_end_matches('.').replace('\n', " ")),
+    })
+}
+
+/// Longest short answer, in characters.
+pub const MAX_SAY_CHARS: usize = 320;
+/// Longest details text, in characters.
+pub const MAX_DETAILS_CHARS: usize = 900;
+
+/// Parses and checks a whole pack. Every problem found is returned, not only the first.
+pub fn build(sources: &[Source]) -> Result<Pack, Vec<PackError>> {
+    let mut errors = Vec::new();
+    let Some(pack_src) = sources.iter().find(|s| s.name == "pack.toml") else {
+        return Err(vec![PackError::invalid(
+            "pack.toml",
+            1,
+            "the file is missing",
+        )]);
+    };
+    let Some(lex_src) = sources.iter().find(|s| s.name == "lexicon.toml") else {
+        return Err(vec![PackError::invalid(
+            "lexicon.toml",
+            1,
+            "the file is missing",
+        )]);
+    };
+    let raw_pack = parse::<RawPack>(pack_src).map_err(|e| errors.push(e)).ok();
+    let lexicon = parse::<Lexicon>(lex_src).map_err(|e| errors.push(e)).ok();
+    let lexicon = lexicon.unwrap_or_default();
+    if let Some(p) = &raw_pack {
+        check_phrases(&p.phrases, pack_src, &mut errors);
+    }
+    for (id, terms) in lexicon.documents.iter().chain(&lexicon.offices) {
+        if terms.iter().all(|t| normalize(t).is_empty()) {
+            let line = find_line(&lex_src.text, id);
+            errors.push(PackError::invalid(
+                &lex_src.name,
+                line,
+                format!("the entry '{id}' has no words"),
+            ));
+        }
+    }
+
+    let mut cards: Vec<Card> = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for src in sources.iter().filter(|s| s.name.starts_with("cards/")) {
+        let raw = match parse::<RawCard>(src) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if let Some(card) = check_card(raw, src, &lexicon, &mut errors) {
+            if let Some(other) = seen.get(&card.id) {
+                let line = find_line(&src.text, "id");
+                errors.push(PackError::invalid(
+                    &src.name,
+                    line,
+                    format!("the card id '{}' is already used by {other}", card.id),
+                ));
+            } else {
+                seen.insert(card.id.clone(), src.name.clone());
+                cards.push(card);
+            }
+        }
+    }
+    if cards.is_empty() && errors.is_empty() {
+        errors.push(PackError::invalid("cards", 1, "the pack has no card"));
+    }
+
+    // Every template must pass the guard against its own card.
+    if let Some(p) = &raw_pack {
+        for card in &cards {
+            for (what, text) in card_templates(card) {
+                if let Err(v) = crate::guard::check_text(card, &lexicon, text) {
+                    let needle = text.chars().take(20).collect::<String>();
+                    let src_text = sources
+                        .iter()
+                        .find(|s| s.name == card.file)
+                        .map(|s| s.text.as_str())
+                        .unwrap_or("");
+                    errors.push(PackError::invalid(
+                        &card.file,
+                        find_line(src_text, &needle),
+                        format!("the {what} text does not pass the guard: {v}"),
+                    ));
+                }
+            }
+            for lang in Lang::ALL {
+                let t = p
+                    .phrases
+                    .ask_office
+                    .get(lang)
+                    .replace("{name}", card.name(lang));
+                if let Err(v) = crate::guard::check_text(card, &lexicon, &t) {
+                    errors.push(PackError::invalid(
+                        &pack_src.name,
+                        1,
+                        format!(
+                            "the ask_office phrase does not pass the guard for card '{}': {v}",
+                            card.id
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    match (raw_pack, errors.is_empty()) {
+        (Some(p), true) => Ok(Pack {
+            name: p.name,
+            version: p.version,
+            phrases: p.phrases,
+            lexicon,
+            cards,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn card_templates(card: &Card) -> Vec<(String, &str)> {
+    let mut v: Vec<(String, &str)> = card
+        .overview
+        .all()
+        .into_iter()
+        .map(|(l, t)| (format!("overview ({l})"), t))
+        .collect();
+    for f in &card.facts {
+        for (l, t) in f.say.all() {
+            v.push((format!("{} say ({l})", f.aspect), t));
+        }
+        if let Some(d) = &f.details {
+            for (l, t) in d.all() {
+                v.push((format!("{} details ({l})", f.aspect), t));
+            }
+        }
+    }
+    v
+}
+
+fn find_line(text: &str, needle: &str) -> usize {
+    text.find(needle).map(|o| line_of(text, o)).unwrap_or(1)
+}
+
+fn check_phrases(p: &Phrases, src: &Source, errors: &mut Vec<PackError>) {
+    let all = [
+        ("details_offer", &p.details_offer),
+        ("ask_office", &p.ask_office),
+        ("clarify", &p.clarify),
+        ("not_understood", &p.not_understood),
+        ("no_more_details", &p.no_more_details),
+    ];
+    for (name, t) in all {
+        let line = find_line(&src.text, name);
+        for (l, text) in t.all() {
+            if text.trim().is_empty() {
+                errors.push(PackError::invalid(
+                    &src.name,
+                    line,
+                    format!("the phrase {name} is empty in {l}"),
+                ));
+            }
+            if text.chars().any(|c| c.is_ascii_digit()) {
+                errors.push(PackError::invalid(
+                    &src.name,
+                    line,
+                    format!(
+                        "the phrase {name} in {l} holds a number, which only a card fact may state"
+                    ),
+                ));
+            }
+        }
+        if name == "clarify" {
+            for (l, text) in t.all() {
+                if !text.contains("{a}") || !text.contains("{b}") {
+                    errors.push(PackError::invalid(
+                        &src.name,
+                        line,
+                        format!("the phrase clarify in {l} must hold {{a}} and {{b}}"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_card(
+    raw: RawCard,
+    src: &Source,
+    lexicon: &Lexicon,
+    errors: &mut Vec<PackError>,
+) -> Option<Card> {
+    let file = src.name.as_str();
+    let at = |span: std::ops::Range<usize>| line_of(&src.text, span.start);
+    let before = errors.len();
+
+    let id = raw.id.get_ref().clone();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        errors.push(PackError::invalid(
+            file,
+            at(raw.id.span()),
+            format!("the id '{id}' must be lower-case letters, digits, '-' or '_'"),
+        ));
+    }
+    let names = raw.names.get_ref();
+    for (lang, list) in [("ar", &names.ar), ("fr", &names.fr), ("en", &names.en)] {
+        if list.iter().all(|n| normalize(n).is_empty()) {
+            errors.push(PackError::invalid(
+                file,
+                at(raw.names.span()),
+                format!("the card has no name in {lang}"),
+            ));
+        }
+    }
+    let asks = raw.asks.get_ref();
+    for (lang, list) in [("ar", &asks.ar), ("fr", &asks.fr), ("en", &asks.en)] {
+        if list.is_empty() {
+            errors.push(PackError::invalid(
+                file,
+                at(raw.asks.span()),
+                format!("the card has no way of asking in {lang}"),
+            ));
+        }
+    }
+    for r in &raw.refs {
+        if !lexicon.contains(r) {
+            errors.push(PackError::invalid(
+                file,
+                find_line(&src.text, "refs"),
+                format!("the reference '{r}' is not in lexicon.toml"),
+            ));
+        }
+    }
+    check_spoken(
+        file,
+        at(raw.overview.span()),
+        "overview",
+        raw.overview.get_ref(),
+        2,
+        MAX_SAY_CHARS,
+        errors,
+    );
+
+    let mut facts = Vec::new();
+    let mut aspects = BTreeSet::new();
+    for sf in raw.fact {
+        let line = at(sf.span());
+        let f = sf.into_inner();
+        let aspect = match Aspect::from_name(f.aspect.get_ref()) {
+            Some(a) if a != Aspect::Overview => a,
+            _ => {
+                errors.push(PackError::invalid(
+                    file,
+                    at(f.aspect.span()),
+                    format!("the aspect '{}' is not one of documents, fee, place, hours, delay, steps, online", f.aspect.get_ref()),
+                ));
+                continue;
+            }
+        };
+        if !aspects.insert(aspect) {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!("the aspect '{aspect}' has a second fact in this card"),
+            ));
+        }
+        let source = f.source.trim().to_string();
+        if source.chars().count() < 4 {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!(
+                    "the {aspect} fact has no source; a fact without a source must be left out"
+                ),
+            ));
+        }
+        let checked = f.checked.trim().to_string();
+        if !valid_date(&checked) {
+            errors.push(PackError::invalid(file, line, format!("the {aspect} fact needs checked = \"YYYY-MM-DD\", the date its source was read")));
+        }
+        if f.amount_dh.is_some() && aspect != Aspect::Fee {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!("amount_dh belongs to a fee fact, not to {aspect}"),
+            ));
+        }
+        if let Some(amount) = f.amount_dh {
+            for (l, t) in f.say.get_ref().all() {
+                if !t.contains(&amount.to_string()) {
+                    errors.push(PackError::invalid(file, at(f.say.span()), format!("the fee says {amount} dirhams but the {l} text does not state {amount}")));
+                }
+            }
+        }
+        for r in &f.refs {
+            if !lexicon.contains(r) {
+                errors.push(PackError::invalid(
+                    file,
+                    line,
+                    format!("the reference '{r}' is not in lexicon.toml"),
+                ));
+            }
+        }
+        check_spoken(
+            file,
+            at(f.say.span()),
+            &format!("{aspect} say"),
+            f.say.get_ref(),
+            2,
+            MAX_SAY_CHARS,
+            errors,
+        );
+        if let Some(d) = &f.details {
+            check_spoken(
+                file,
+                at(d.span()),
+                &format!("{aspect} details"),
+                d.get_ref(),
+                8,
+                MAX_DETAILS_CHARS,
+                errors,
+            );
+        }
+        facts.push(Fact {
+            aspect,
+            source,
+            checked,
+            amount_dh: f.amount_dh,
+            refs: f.refs,
+            say: f.say.into_inner(),
+            details: f.details.map(Spanned::into_inner),
+        });
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(Card {
+        id,
+        names: raw.names.into_inner(),
+        asks: raw.asks.into_inner(),
+        refs: raw.refs,
+        overview: raw.overview.into_inner(),
+        facts,
+        file: file.to_string(),
+    })
+}
+
+/// Checks a spoken text: not empty, short, few sentences, no currency abbreviation.
+fn check_spoken(
+    file: &str,
+    line: usize,
+    what: &str,
+    t: &LangText,
+    max_sentences: usize,
+    max_chars: usize,
+    errors: &mut Vec<PackError>,
+) {
+    for (l, text) in t.all() {
+        if text.trim().is_empty() {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!("the {what} text is empty in {l}"),
+            ));
+            continue;
+        }
+        if text.chars().count() > max_chars {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!("the {what} text in {l} is longer than {max_chars} characters"),
+            ));
+        }
+        let n = sentence_count(text);
+        if n > max_sentences {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!(
+                    "the {what} text in {l} has {n} sentences, at most {max_sentences} are allowed"
+                ),
+            ));
+        }
+        let norm = normalize(text);
+        let abbreviated = norm
+            .split(' ')
+            .any(|w| matches!(w, "dh" | "dhs" | "mad" | "dirh"))
+            || text.contains("د.م");
+        if abbreviated {
+            errors.push(PackError::invalid(file, line, format!("the {what} text in {l} abbreviates the currency; write dirhams or درهم so a voice reads it right")));
+        }
+    }
+}
+
+/// Counts sentences: a `.`, `!`, `?` or `؟` followed by a space or the end closes one.
+pub fn sentence_count(text: &str) -> usize {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let mut n = 0;
+    for (i, c) in chars.iter().enumerate() {
+        if matches!(c, '.' | '!' | '?' | '؟') {
+            let next = chars.get(i + 1);
+            if next.is_none_or(|n| n.is_whitespace()) {
+                n += 1;
+            }
+        }
+    }
+    if chars
+        .last()
+        .is_some_and(|c| !matches!(c, '.' | '!' | '?' | '؟'))
+    {
+        n += 1;
+    }
+    n
+}
+
+fn valid_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (
+        parts[0].parse::<u32>(),
+        parts[1].parse::<u32>(),
+        parts[2].parse::<u32>(),
+    ) else {
+        return false;
+    };
+    (2000..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+}
+
+/// Summarises a built pack.
+pub fn summary(pack: &Pack) -> PackSummary {
+    let facts = pack.cards.iter().map(|c| c.facts.len()).sum();
+    let oldest_check = pack
+        .cards
+        .iter()
+        .flat_map(|c| c.facts.iter().map(|f| f.checked.clone()))
+        .min();
+    let sources: BTreeSet<String> = pack
+        .cards
+        .iter()
+        .flat_map(|c| c.facts.iter().map(|f| f.source.clone()))
+        .collect();
+    PackSummary {
+        name: pack.name.clone(),
+        version: pack.version.clone(),
+        cards: pack.cards.iter().map(|c| c.id.clone()).collect(),
+        facts,
+        oldest_check,
+        sources: sources.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_are_counted() {
+        assert_eq!(
+            sentence_count("Allez sur passeport.ma. Payez le timbre."),
+            2
+        );
+        assert_eq!(sentence_count("واش بغيتي التفاصيل؟"), 1);
+        assert_eq!(sentence_count("no full stop"), 1);
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert!(valid_date("2026-11-23"));
+        assert!(!valid_date("2026-13-01"));
+        assert!(!valid_date("23/11/2026"));
+    }
+}

@@ -1,0 +1,134 @@
+//! The shipped pack loads, and broken packs are reported with file and line.
+
+use std::path::Path;
+
+use aoun_guide::{check_pack, check_sources, embedded_sources, Guide};
+
+#[test]
+fn shipped_pack_is_valid() {
+    match check_sources(&embedded_sources()) {
+        Ok(summary) => {
+            assert!(summary.cards.len() >= 15, "{:?}", summary.cards);
+            assert!(summary.facts >= 60, "{}", summary.facts);
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            panic!("{} problems in the shipped pack", errors.len());
+        }
+    }
+}
+
+fn copy_pack(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/guide");
+    std::fs::create_dir_all(to.join("cards")).expect("mkdir");
+    for name in ["pack.toml", "lexicon.toml"] {
+        std::fs::copy(from.join(name), to.join(name)).expect("copy");
+    }
+    for e in std::fs::read_dir(from.join("cards"))
+        .expect("cards")
+        .flatten()
+    {
+        std::fs::copy(e.path(), to.join("cards").join(e.file_name())).expect("copy card");
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from}");
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn errors_name_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_pack(dir.path());
+    let card = dir.path().join("cards/passport.toml");
+    // A fact without a source, a bad date, an unknown aspect, an abbreviated currency.
+    edit(
+        &card,
+        "source = \"https://laquotidienne.ma",
+        "# source = \"https://laquotidienne.ma",
+    );
+    edit(
+        &card,
+        "checked = \"2019-01-03\"",
+        "checked = \"3 janvier 2019\"",
+    );
+    edit(&card, "aspect = \"place\"", "aspect = \"price\"");
+    edit(
+        &card,
+        "fr = \"Le timbre du passeport coûte 500 dirhams.\"",
+        "fr = \"Le timbre du passeport coûte 500 DH.\"",
+    );
+    let errors = check_pack(dir.path()).expect_err("broken pack");
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    for e in &text {
+        println!("{e}");
+        assert!(
+            e.starts_with("In the guide pack file cards/passport.toml at line "),
+            "{e}"
+        );
+        assert!(e.ends_with('.'), "{e}");
+    }
+    assert!(text.iter().any(|e| e.contains("has no source")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("checked")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("'price'")), "{text:?}");
+    assert!(
+        text.iter().any(|e| e.contains("abbreviates the currency")),
+        "{text:?}"
+    );
+    let source_error = errors
+        .iter()
+        .find(|e| e.to_string().contains("has no source"))
+        .expect("source error");
+    let lines: Vec<&str> = std::fs::read_to_string(&card)
+        .map(|t| t.lines().map(str::to_owned).collect::<Vec<_>>())
+        .expect("read")
+        .leak()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        lines[source_error.line - 1].contains("[[fact]]")
+            || lines[source_error.line - 1].contains("aspect"),
+        "line {}",
+        source_error.line
+    );
+    assert!(Guide::load(dir.path()).is_err());
+}
+
+#[test]
+fn syntax_errors_and_guard_failures_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_pack(dir.path());
+    let card = dir.path().join("cards/residence_certificate.toml");
+    // A template stating a number no fact states fails the guard.
+    edit(&card, "fr = \"Le certificat de résidence est délivré le jour même par l'arrondissement de police de votre domicile, pour 20 dirhams.\"",
+        "fr = \"Le certificat de résidence est délivré en 48 heures par l'arrondissement de police, pour 20 dirhams.\"");
+    std::fs::write(
+        dir.path().join("cards/zz_broken.toml"),
+        "id = \"broken\"\nnames = [\n",
+    )
+    .expect("write");
+    let errors = check_pack(dir.path()).expect_err("broken pack");
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    for e in &text {
+        println!("{e}");
+    }
+    assert!(
+        text.iter()
+            .any(|e| e.contains("cards/residence_certificate.toml") && e.contains("number 48")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.contains("cards/zz_broken.toml at line ")),
+        "{text:?}"
+    );
+    // A missing folder is one clear error too.
+    let missing = check_pack(&dir.path().join("nope")).expect_err("missing");
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].to_string().contains("pack.toml"));
+}

@@ -1,0 +1,277 @@
+//! A quantized GGUF chat model run by candle.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::Instant;
+
+use candle_core::quantized::gguf_file::Content;
+use candle_core::{Device, Tensor};
+use candle_transformers::generation::{LogitsProcessor, Sampling};
+use candle_transformers::models::{quantized_llama, quantized_qwen2, quantized_qwen3};
+
+use crate::template::ChatTemplate;
+use crate::tokenizer::{self, GgufTokenizer};
+use crate::{
+    finish_cleanly, ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError,
+    SentenceCounter, StopReason, TokenSink,
+};
+
+/// How many recent tokens the repeat penalty looks at.
+const REPEAT_WINDOW: usize = 64;
+
+/// Model families Aoun can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    /// Llama and its relatives (SmolLM2, Llama 3.2, Atlas-Chat is gemma2 and is not one).
+    Llama,
+    /// Qwen2 and Qwen2.5.
+    Qwen2,
+    /// Qwen3.
+    Qwen3,
+}
+
+enum Weights {
+    Llama(quantized_llama::ModelWeights),
+    Qwen2(quantized_qwen2::ModelWeights),
+    Qwen3(quantized_qwen3::ModelWeights),
+}
+
+impl Weights {
+    /// Logits for the token after `ids`, which start at `position` in the sequence.
+    fn next_logits(&mut self, ids: &[u32], position: usize, device: &Device) -> Result<Tensor, LlmError> {
+        let engine = |e: candle_core::Error| LlmError::Engine(first_line(&e.to_string()));
+        let input = Tensor::new(ids, device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(engine)?;
+        self.forward(&input, position)
+            .and_then(|t| t.squeeze(0))
+            .map_err(engine)
+    }
+
+    fn forward(&mut self, input: &Tensor, position: usize) -> candle_core::Result<Tensor> {
+        match self {
+            Weights::Llama(m) => m.forward(input, position),
+            Weights::Qwen2(m) => m.forward(input, position),
+            Weights::Qwen3(m) => m.forward(input, position),
+        }
+    }
+
+    fn clear_kv_cache(&mut self) {
+        match self {
+            Weights::Llama(m) => m.clear_kv_cache(),
+            Weights::Qwen2(m) => m.clear_kv_cache(),
+            Weights::Qwen3(m) => m.clear_kv_cache(),
+        }
+    }
+}
+
+/// A GGUF chat model loaded in memory.
+pub struct GgufModel {
+    weights: Weights,
+    tokenizer: GgufTokenizer,
+    template: ChatTemplate,
+    architecture: Architecture,
+    context_length: usize,
+    device: Device,
+}
+
+impl GgufModel {
+    /// Loads a GGUF file: weights, tokenizer and chat template all come from the file.
+    pub fn load(path: &Path, device: Device) -> Result<Self, LlmError> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|e| LlmError::Open {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut reader = BufReader::new(file);
+        let content = Content::read(&mut reader).map_err(|e| LlmError::NotGguf {
+            path: shown.clone(),
+            reason: first_line(&e.to_string()),
+        })?;
+        let incomplete = |reason: String| LlmError::Incomplete {
+            path: shown.clone(),
+            reason,
+        };
+        let architecture_name = content
+            .metadata
+            .get("general.architecture")
+            .and_then(|v| v.to_string().ok())
+            .cloned()
+            .ok_or_else(|| incomplete("it does not name its architecture".into()))?;
+        let architecture = match architecture_name.as_str() {
+            "llama" => Architecture::Llama,
+            "qwen2" => Architecture::Qwen2,
+            "qwen3" => Architecture::Qwen3,
+            _ => {
+                return Err(LlmError::UnsupportedArchitecture {
+                    path: shown,
+                    architecture: architecture_name,
+                })
+            }
+        };
+        let context_length = content
+            .metadata
+            .get(&format!("{architecture_name}.context_length"))
+            .and_then(|v| v.to_u32().ok())
+            .unwrap_or(2048) as usize;
+        let tokenizer = tokenizer::from_gguf(&content).map_err(incomplete)?;
+        let template_source = content
+            .metadata
+            .get("tokenizer.chat_template")
+            .and_then(|v| v.to_string().ok())
+            .ok_or_else(|| {
+                incomplete("it has no chat template, so it is not an instruction-tuned chat model".into())
+            })?;
+        let template = ChatTemplate::new(
+            template_source,
+            tokenizer.bos_token.clone(),
+            tokenizer.eos_token.clone(),
+        )
+        .map_err(|e| incomplete(format!("its chat template does not compile ({e})")))?;
+
+        let load_error = |e: candle_core::Error| LlmError::NotGguf {
+            path: shown.clone(),
+            reason: first_line(&e.to_string()),
+        };
+        let weights = match architecture {
+            Architecture::Llama => Weights::Llama(
+                quantized_llama::ModelWeights::from_gguf(content, &mut reader, &device)
+                    .map_err(load_error)?,
+            ),
+            Architecture::Qwen2 => Weights::Qwen2(
+                quantized_qwen2::ModelWeights::from_gguf(content, &mut reader, &device)
+                    .map_err(load_error)?,
+            ),
+            Architecture::Qwen3 => Weights::Qwen3(
+                quantized_qwen3::ModelWeights::from_gguf(content, &mut reader, &device)
+                    .map_err(load_error)?,
+            ),
+        };
+        Ok(Self {
+            weights,
+            tokenizer,
+            template,
+            architecture,
+            context_length,
+            device,
+        })
+    }
+
+    /// The model family.
+    pub fn architecture(&self) -> Architecture {
+        self.architecture
+    }
+
+    /// Token ids of `text` exactly as the model will read it (special tokens included).
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, LlmError> {
+        self.tokenizer
+            .tokenizer
+            .encode(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| LlmError::Engine(e.to_string()))
+    }
+
+    /// The prompt text the chat template makes of `messages`.
+    pub fn render_prompt(&self, messages: &[ChatMessage]) -> Result<String, LlmError> {
+        self.template.render(messages)
+    }
+
+}
+
+impl LanguageModel for GgufModel {
+    fn generate(
+        &mut self,
+        messages: &[ChatMessage],
+        options: &GenerateOptions,
+        on_text: &mut TokenSink<'_>,
+    ) -> Result<Generation, LlmError> {
+        let prompt = self.template.render(messages)?;
+        let prompt_ids = self.encode(&prompt)?;
+        let limit = self.context_length.saturating_sub(options.max_tokens);
+        if prompt_ids.len() > limit {
+            return Err(LlmError::PromptTooLong {
+                tokens: prompt_ids.len(),
+                limit,
+            });
+        }
+        let engine = |e: candle_core::Error| LlmError::Engine(first_line(&e.to_string()));
+        let sampling = match options.temperature {
+            Some(t) if t > 0.0 => Sampling::All { temperature: t },
+            _ => Sampling::ArgMax,
+        };
+        let mut sampler = LogitsProcessor::from_sampling(options.seed, sampling);
+
+        let started = Instant::now();
+        self.weights.clear_kv_cache();
+        let mut logits = self.weights.next_logits(&prompt_ids, 0, &self.device)?;
+        let prompt_ms = started.elapsed().as_millis() as u64;
+        let generating = Instant::now();
+
+        let mut generated: Vec<u32> = Vec::new();
+        let mut text = String::new();
+        let mut sentences = SentenceCounter::default();
+        let mut decoder = self.tokenizer.tokenizer.decode_stream(true);
+        let mut stop = StopReason::TokenLimit;
+        while generated.len() < options.max_tokens {
+            if options.repeat_penalty != 1.0 {
+                let start = generated.len().saturating_sub(REPEAT_WINDOW);
+                logits = candle_transformers::utils::apply_repeat_penalty(
+                    &logits,
+                    options.repeat_penalty,
+                    &generated[start..],
+                )
+                .map_err(engine)?;
+            }
+            let next = sampler.sample(&logits).map_err(engine)?;
+            if self.tokenizer.eos_ids.contains(&next) {
+                stop = StopReason::EndOfTurn;
+                break;
+            }
+            generated.push(next);
+            if let Some(piece) = decoder
+                .step(next)
+                .map_err(|e| LlmError::Engine(e.to_string()))?
+            {
+                text.push_str(&piece);
+                if on_text(&piece) == ControlFlow::Break(()) {
+                    stop = StopReason::Cancelled;
+                    break;
+                }
+                if sentences.push(&piece) >= options.max_sentences {
+                    stop = StopReason::SentenceLimit;
+                    break;
+                }
+            }
+            logits = self.weights.next_logits(
+                &[next],
+                prompt_ids.len() + generated.len() - 1,
+                &self.device,
+            )?;
+        }
+        Ok(Generation {
+            text: finish_cleanly(&text),
+            stop,
+            prompt_tokens: prompt_ids.len(),
+            generated_tokens: generated.len(),
+            prompt_ms,
+            generate_ms: generating.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().to_string()
+}
+
+impl std::fmt::Debug for GgufModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GgufModel")
+            .field("architecture", &self.architecture)
+            .field("vocabulary", &self.tokenizer.tokens.len())
+            .field("context_length", &self.context_length)
+            .finish()
+    }
+}
