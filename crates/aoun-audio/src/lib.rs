@@ -50,7 +50,8 @@ pub fn rms_dbfs(samples: &[f32]) -> f32 {
     if samples.is_empty() {
         return f32::MIN;
     }
-    let mean_square = samples.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / samples.len() as f64;
+    let mean_square =
+        samples.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / samples.len() as f64;
     if mean_square <= 0.0 {
         return f32::MIN;
     }
@@ -98,7 +99,9 @@ pub enum AudioError {
         path: String,
     },
     /// A WAV encoding Aoun does not read (for example 24-bit float or A-law).
-    #[error("{path} uses an unsupported WAV encoding: {detail}; use 8/16/24/32-bit PCM or 32-bit float")]
+    #[error(
+        "{path} uses an unsupported WAV encoding: {detail}; use 8/16/24/32-bit PCM or 32-bit float"
+    )]
     Unsupported {
         /// File path as given.
         path: String,

@@ -70,7 +70,11 @@ mod tests {
         for from in [8_000, 22_050, 44_100, 48_000] {
             let input = tone(440.0, from, 1.0);
             let out = resample(&input, from, 16_000);
-            assert!((out.len() as i64 - 16_000).abs() <= 1, "{from}: {}", out.len());
+            assert!(
+                (out.len() as i64 - 16_000).abs() <= 1,
+                "{from}: {}",
+                out.len()
+            );
             let level = rms(&out[1000..15000]);
             assert!((level - 0.3535).abs() < 0.01, "{from}: rms {level}");
         }

@@ -97,7 +97,10 @@ fn decode_samples<R: std::io::Read>(
         },
     };
     match (spec.sample_format, spec.bits_per_sample) {
-        (SampleFormat::Float, 32) => reader.samples::<f32>().map(|s| s.map_err(map_err)).collect(),
+        (SampleFormat::Float, 32) => reader
+            .samples::<f32>()
+            .map(|s| s.map_err(map_err))
+            .collect(),
         (SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
             let scale = 1.0 / (1u64 << (bits - 1)) as f32;
             reader
@@ -195,7 +198,10 @@ mod tests {
 
         let text = dir.path().join("text.wav");
         std::fs::write(&text, "hello, I am not audio at all").unwrap();
-        assert!(matches!(read_wav(&text).unwrap_err(), AudioError::NotWav { .. }));
+        assert!(matches!(
+            read_wav(&text).unwrap_err(),
+            AudioError::NotWav { .. }
+        ));
 
         let spec = WavSpec {
             channels: 1,
@@ -213,11 +219,24 @@ mod tests {
 
         let empty = dir.path().join("empty.wav");
         write_spec(&empty, spec, 0);
-        assert!(matches!(read_wav(&empty).unwrap_err(), AudioError::Empty { .. }));
+        assert!(matches!(
+            read_wav(&empty).unwrap_err(),
+            AudioError::Empty { .. }
+        ));
 
         let slow = dir.path().join("4k.wav");
-        write_spec(&slow, WavSpec { sample_rate: 4_000, ..spec }, 100);
-        assert!(matches!(read_wav(&slow).unwrap_err(), AudioError::SampleRate { rate: 4_000, .. }));
+        write_spec(
+            &slow,
+            WavSpec {
+                sample_rate: 4_000,
+                ..spec
+            },
+            100,
+        );
+        assert!(matches!(
+            read_wav(&slow).unwrap_err(),
+            AudioError::SampleRate { rate: 4_000, .. }
+        ));
     }
 
     #[test]

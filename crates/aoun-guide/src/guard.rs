@@ -37,6 +37,44 @@ pub enum GuardViolation {
     /// A website the card does not cite.
     #[error("the website '{0}' is not cited by the card")]
     Website(String),
+    /// The text leaves out what the reference answer says (a number, or most of its words).
+    #[error("the answer leaves out '{0}', which the reference answer states")]
+    Omits(String),
+}
+
+/// Share of the reference answer's content words a rephrasing must keep.
+pub const MIN_COVERAGE: f32 = 0.5;
+
+/// Checks that a rephrasing keeps the substance of the reference answer: every number it
+/// states, and at least [`MIN_COVERAGE`] of its content words (four letters or more). A model
+/// that answers beside the point ("The answer is: ...") names nothing false, so only this
+/// check catches it.
+pub fn check_coverage(reference: &str, candidate: &str) -> Result<(), GuardViolation> {
+    let kept = numbers_in(candidate);
+    if let Some(n) = numbers_in(reference)
+        .into_iter()
+        .find(|n| !kept.contains(n))
+    {
+        return Err(GuardViolation::Omits(n.to_string()));
+    }
+    let candidate = normalize(candidate);
+    let candidate_words: BTreeSet<&str> = words(&candidate).into_iter().collect();
+    let reference = normalize(reference);
+    let content: Vec<&str> = words(&reference)
+        .into_iter()
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    let missing: Vec<&str> = content
+        .iter()
+        .copied()
+        .filter(|w| !candidate_words.contains(w))
+        .collect();
+    if content.is_empty()
+        || (content.len() - missing.len()) as f32 >= MIN_COVERAGE * content.len() as f32
+    {
+        return Ok(());
+    }
+    Err(GuardViolation::Omits(missing.join(" ")))
 }
 
 /// Words that claim a procedure costs nothing.

@@ -365,12 +365,17 @@ impl Guide {
 
     /// Checks a candidate text (from a language model) against the answer's card: every
     /// number, amount, date, document, office and website it names must be stated by the
-    /// card. On a violation, speak `answer.text` instead.
+    /// card, and it must keep the answer's numbers and most of its words. On a violation,
+    /// speak `answer.text` instead.
     pub fn guard(&self, answer: &Answer, candidate: &str) -> Result<(), GuardViolation> {
         let card = self
             .card(&answer.card_id)
             .ok_or_else(|| GuardViolation::UnknownCard(answer.card_id.clone()))?;
-        guard::check_text(card, &self.pack.lexicon, candidate)
+        guard::check_text(card, &self.pack.lexicon, candidate)?;
+        // What must survive a rephrasing is the answer itself, not the offer of details.
+        let offer = self.pack.phrases.details_offer.get(answer.lang);
+        let reference = answer.text.replace(offer, " ");
+        guard::check_coverage(&reference, candidate)
     }
 
     fn card_index(&self, id: &str) -> Option<usize> {

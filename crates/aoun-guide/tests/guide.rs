@@ -249,6 +249,11 @@ fn guard_refuses_invented_facts() {
         guide.guard(&fee, "Délai : 15 jours."),
         Err(GuardViolation::Number(_))
     ));
+    // An answer beside the point names nothing false, but leaves the facts out.
+    assert!(matches!(
+        guide.guard(&fee, "La réponse est : voulez-vous les détails ?"),
+        Err(GuardViolation::Omits(_))
+    ));
     // "Free" is a claim too.
     assert!(matches!(
         guide.guard(&fee, "The passport is free."),

@@ -41,7 +41,12 @@ enum Weights {
 
 impl Weights {
     /// Logits for the token after `ids`, which start at `position` in the sequence.
-    fn next_logits(&mut self, ids: &[u32], position: usize, device: &Device) -> Result<Tensor, LlmError> {
+    fn next_logits(
+        &mut self,
+        ids: &[u32],
+        position: usize,
+        device: &Device,
+    ) -> Result<Tensor, LlmError> {
         let engine = |e: candle_core::Error| LlmError::Engine(first_line(&e.to_string()));
         let input = Tensor::new(ids, device)
             .and_then(|t| t.unsqueeze(0))
@@ -75,6 +80,7 @@ pub struct GgufModel {
     template: ChatTemplate,
     architecture: Architecture,
     context_length: usize,
+    languages: Vec<String>,
     device: Device,
 }
 
@@ -117,13 +123,22 @@ impl GgufModel {
             .get(&format!("{architecture_name}.context_length"))
             .and_then(|v| v.to_u32().ok())
             .unwrap_or(2048) as usize;
+        let languages = match content.metadata.get("general.languages") {
+            Some(candle_core::quantized::gguf_file::Value::Array(values)) => values
+                .iter()
+                .filter_map(|v| v.to_string().ok().cloned())
+                .collect(),
+            _ => Vec::new(),
+        };
         let tokenizer = tokenizer::from_gguf(&content).map_err(incomplete)?;
         let template_source = content
             .metadata
             .get("tokenizer.chat_template")
             .and_then(|v| v.to_string().ok())
             .ok_or_else(|| {
-                incomplete("it has no chat template, so it is not an instruction-tuned chat model".into())
+                incomplete(
+                    "it has no chat template, so it is not an instruction-tuned chat model".into(),
+                )
             })?;
         let template = ChatTemplate::new(
             template_source,
@@ -156,6 +171,7 @@ impl GgufModel {
             template,
             architecture,
             context_length,
+            languages,
             device,
         })
     }
@@ -163,6 +179,11 @@ impl GgufModel {
     /// The model family.
     pub fn architecture(&self) -> Architecture {
         self.architecture
+    }
+
+    /// Languages the file says the model was trained for (`general.languages`), often empty.
+    pub fn languages(&self) -> &[String] {
+        &self.languages
     }
 
     /// Token ids of `text` exactly as the model will read it (special tokens included).
@@ -178,7 +199,6 @@ impl GgufModel {
     pub fn render_prompt(&self, messages: &[ChatMessage]) -> Result<String, LlmError> {
         self.template.render(messages)
     }
-
 }
 
 impl LanguageModel for GgufModel {
@@ -231,11 +251,26 @@ impl LanguageModel for GgufModel {
                 break;
             }
             generated.push(next);
-            if let Some(piece) = decoder
+            if let Some(mut piece) = decoder
                 .step(next)
                 .map_err(|e| LlmError::Engine(e.to_string()))?
             {
+                let paragraph_end = options.single_paragraph
+                    && piece
+                        .find('\n')
+                        .filter(|at| !text.trim().is_empty() || !piece[..*at].trim().is_empty())
+                        .map(|at| piece.truncate(at))
+                        .is_some();
                 text.push_str(&piece);
+                if paragraph_end {
+                    if !piece.is_empty() {
+                        // The listener still hears the end of the last line; its verdict no
+                        // longer matters since generation stops here anyway.
+                        let _ = on_text(&piece);
+                    }
+                    stop = StopReason::ParagraphEnd;
+                    break;
+                }
                 if on_text(&piece) == ControlFlow::Break(()) {
                     stop = StopReason::Cancelled;
                     break;

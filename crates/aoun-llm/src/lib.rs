@@ -54,6 +54,9 @@ pub struct GenerateOptions {
     pub max_sentences: usize,
     /// Sampling temperature; `None` is greedy decoding (the default: answers must be repeatable).
     pub temperature: Option<f64>,
+    /// Stop at the first line break after some text: a spoken answer is one paragraph, and small
+    /// models tend to go on with an invented next exchange after a blank line.
+    pub single_paragraph: bool,
     /// Penalty for repeating recent tokens (1.0 = none); small models loop without it.
     pub repeat_penalty: f32,
     /// Seed for sampling.
@@ -66,6 +69,7 @@ impl Default for GenerateOptions {
             max_tokens: 96,
             max_sentences: 3,
             temperature: None,
+            single_paragraph: true,
             repeat_penalty: 1.1,
             seed: 299_792_458,
         }
@@ -80,6 +84,8 @@ pub enum StopReason {
     EndOfTurn,
     /// Enough sentences were written.
     SentenceLimit,
+    /// The paragraph ended (with `single_paragraph`).
+    ParagraphEnd,
     /// The token budget ran out.
     TokenLimit,
     /// The caller asked to stop (for example, the person interrupted).

@@ -81,7 +81,11 @@ pub(crate) fn from_gguf(content: &Content) -> Result<GgufTokenizer, String> {
                 false,
             )
             .map_err(|e| format!("bad split pattern ({e})"))?;
-            Sequence::new(vec![split.into(), ByteLevel::new(false, false, false).into()]).into()
+            Sequence::new(vec![
+                split.into(),
+                ByteLevel::new(false, false, false).into(),
+            ])
+            .into()
         }
         _ => byte_level.into(),
     };

@@ -9,7 +9,9 @@ use candle_core::Device;
 fn models_dir() -> PathBuf {
     std::env::var_os("AOUN_MODELS_DIR")
         .map(PathBuf::from)
-        .or_else(|| directories::ProjectDirs::from("", "", "aoun").map(|d| d.data_dir().join("models")))
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "aoun").map(|d| d.data_dir().join("models"))
+        })
         .expect("no models directory: set AOUN_MODELS_DIR or run `aoun models fetch`")
 }
 
@@ -21,7 +23,10 @@ fn smollm2() -> PathBuf {
 fn answers_a_question_in_a_few_clean_sentences() {
     let mut model = GgufModel::load(&smollm2(), Device::Cpu).expect("load SmolLM2");
     let messages = [
-        ChatMessage::new(Role::System, "You are a helpful assistant. Answer in one or two short sentences."),
+        ChatMessage::new(
+            Role::System,
+            "You are a helpful assistant. Answer in one or two short sentences.",
+        ),
         ChatMessage::new(Role::User, "What is the capital of France?"),
     ];
     let prompt = model.render_prompt(&messages).unwrap();
@@ -39,15 +44,24 @@ fn answers_a_question_in_a_few_clean_sentences() {
         .unwrap();
     println!("{generation:?}");
     assert!(generation.text.contains("Paris"), "{}", generation.text);
-    assert!(generation.text.ends_with(['.', '!', '?']), "{}", generation.text);
-    assert!(streamed.trim_start().starts_with(&generation.text[..generation.text.len().min(10)]));
+    assert!(
+        generation.text.ends_with(['.', '!', '?']),
+        "{}",
+        generation.text
+    );
+    assert!(streamed
+        .trim_start()
+        .starts_with(&generation.text[..generation.text.len().min(10)]));
     assert!(generation.generated_tokens > 0 && generation.prompt_tokens > 10);
 }
 
 #[test]
 fn stops_when_the_listener_cancels() {
     let mut model = GgufModel::load(&smollm2(), Device::Cpu).unwrap();
-    let messages = [ChatMessage::new(Role::User, "Tell me a long story about a cat.")];
+    let messages = [ChatMessage::new(
+        Role::User,
+        "Tell me a long story about a cat.",
+    )];
     let mut pieces = 0;
     let generation = model
         .generate(&messages, &GenerateOptions::default(), &mut |_| {
@@ -78,7 +92,10 @@ fn refuses_unsupported_and_damaged_files_with_one_sentence() {
     candle_core::quantized::gguf_file::write(&mut file, &metadata, &[]).unwrap();
     drop(file);
     let err = GgufModel::load(&path, Device::Cpu).unwrap_err();
-    assert!(matches!(err, LlmError::UnsupportedArchitecture { .. }), "{err}");
+    assert!(
+        matches!(err, LlmError::UnsupportedArchitecture { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("gemma3"));
 
     let text = dir.path().join("text.gguf");

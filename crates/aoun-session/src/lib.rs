@@ -1,1 +1,284 @@
-//! placeholder
+//! One voice turn of Aoun: speech in, a grounded answer, speech out, with each stage timed.
+//!
+//! The [`Assistant`] holds the loaded engines (behind their traits, so any implementation fits)
+//! and the service guide; it lives as long as the process. A [`Conversation`] is what one person
+//! builds up, and is dropped when they leave.
+
+mod phrase;
+mod report;
+
+pub use phrase::{Phraser, PHRASE_OPTIONS};
+pub use report::{AnswerReport, AnswerSource, StageTimings, TurnReport};
+
+use std::time::Instant;
+
+use aoun_audio::{Audio, SPEECH_RATE};
+use aoun_guide::{Dialogue, Guide, Lang, Reply};
+use aoun_stt::{SpeechToText, SttError};
+use aoun_tts::{TextToSpeech, TtsError};
+
+/// Silence put between two synthesized sentences, in seconds.
+const SENTENCE_GAP_SECS: f32 = 0.25;
+
+/// What one person has said so far; dropped (wiped) when they leave.
+#[derive(Debug, Default)]
+pub struct Conversation {
+    dialogue: Dialogue,
+}
+
+/// A voice for one language.
+pub struct Voice {
+    /// Languages this voice speaks.
+    pub languages: Vec<Lang>,
+    /// The engine.
+    pub engine: Box<dyn TextToSpeech>,
+}
+
+/// The long-lived engines and the guide.
+pub struct Assistant {
+    stt: Box<dyn SpeechToText>,
+    phraser: Option<Phraser>,
+    voices: Vec<Voice>,
+    guide: Guide,
+}
+
+/// Failures of a turn, each one sentence for a person.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    /// Nothing but silence was heard: no turn starts, and nothing is invented.
+    #[error("no speech was heard in the recording")]
+    Silence,
+    /// Speech recognition failed.
+    #[error(transparent)]
+    Stt(#[from] SttError),
+    /// Speech synthesis failed.
+    #[error(transparent)]
+    Tts(#[from] TtsError),
+}
+
+impl Assistant {
+    /// Puts together loaded engines. `phraser` is optional: without it the guide's templates answer.
+    pub fn new(
+        stt: Box<dyn SpeechToText>,
+        phraser: Option<Phraser>,
+        voices: Vec<Voice>,
+        guide: Guide,
+    ) -> Self {
+        Self {
+            stt,
+            phraser,
+            voices,
+            guide,
+        }
+    }
+
+    /// One voice turn: transcribe `audio` (any rate), answer from the guide, and speak the answer.
+    ///
+    /// `language` forces the spoken language (ISO 639-1); `None` detects it.
+    pub fn turn(
+        &mut self,
+        conversation: &mut Conversation,
+        audio: &Audio,
+        language: Option<&str>,
+    ) -> Result<TurnReport, TurnError> {
+        let started = Instant::now();
+        let mut timings = StageTimings::default();
+
+        let stage = Instant::now();
+        let speech = audio.resampled(SPEECH_RATE);
+        timings.resample_ms = ms(stage);
+        if aoun_audio::is_silent(&speech) {
+            return Err(TurnError::Silence);
+        }
+
+        let stage = Instant::now();
+        let transcript = self.stt.transcribe(&speech.samples, language)?;
+        timings.stt_ms = ms(stage);
+        tracing::info!(
+            language = %transcript.language,
+            chars = transcript.text.chars().count(),
+            stt_ms = timings.stt_ms,
+            "heard"
+        );
+        if transcript.text.trim().is_empty() {
+            return Err(TurnError::Silence);
+        }
+
+        let hint = Lang::from_whisper_code(&transcript.language);
+        let answer = self.answer_text(conversation, &transcript.text, hint, &mut timings);
+
+        let (audio, voice_missing) = match self.speak(&answer.text, answer.lang, &mut timings) {
+            Ok(audio) => (Some(audio), None),
+            Err(SpeakError::NoVoice(lang)) => (None, Some(lang)),
+            Err(SpeakError::Tts(e)) => return Err(e.into()),
+        };
+        timings.total_ms = ms(started);
+        Ok(TurnReport {
+            transcript,
+            answer,
+            audio,
+            voice_missing,
+            timings,
+        })
+    }
+
+    /// Answers typed or transcribed text, phrasing it with the language model when one speaks
+    /// the answer's language and its text passes the guard.
+    pub fn answer(
+        &mut self,
+        conversation: &mut Conversation,
+        text: &str,
+        lang_hint: Option<Lang>,
+    ) -> AnswerReport {
+        self.answer_text(conversation, text, lang_hint, &mut StageTimings::default())
+    }
+
+    fn answer_text(
+        &mut self,
+        conversation: &mut Conversation,
+        text: &str,
+        lang_hint: Option<Lang>,
+        timings: &mut StageTimings,
+    ) -> AnswerReport {
+        let stage = Instant::now();
+        let reply = self
+            .guide
+            .respond(&mut conversation.dialogue, text, lang_hint);
+        timings.guide_ms = ms(stage);
+        let mut report = AnswerReport::from_reply(&reply);
+        let Reply::Answer(answer) = &reply else {
+            return report;
+        };
+        let Some(phraser) = self.phraser.as_mut().filter(|p| p.speaks(answer.lang)) else {
+            return report;
+        };
+        let Some(prompt) = self.guide.grounded_prompt(answer) else {
+            return report;
+        };
+        let stage = Instant::now();
+        match phraser.phrase(&prompt) {
+            Ok(generation) => {
+                timings.llm_first_token_ms = Some(generation.prompt_ms);
+                timings.llm_ms = Some(ms(stage));
+                report.generated_tokens = Some(generation.generated_tokens);
+                match self.guide.guard(answer, &generation.text) {
+                    Ok(()) if !generation.text.trim().is_empty() => {
+                        report.text = generation.text;
+                        report.source = AnswerSource::Model;
+                    }
+                    Ok(()) => report.rejected = Some("the model wrote nothing".into()),
+                    Err(violation) => {
+                        tracing::info!(%violation, "model answer rejected by the guard");
+                        report.rejected = Some(violation.to_string());
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "language model failed; the template answers");
+                report.rejected = Some(e.to_string());
+            }
+        }
+        report
+    }
+
+    /// Speaks `text` in `lang` with the first voice for that language, sentence by sentence.
+    pub fn say(&mut self, text: &str, lang: Lang) -> Result<Audio, TurnError> {
+        match self.speak(text, lang, &mut StageTimings::default()) {
+            Ok(audio) => Ok(audio),
+            Err(SpeakError::NoVoice(lang)) => Err(TurnError::Tts(TtsError::Voice {
+                path: lang.clone(),
+                reason: format!("no voice is installed for the language `{lang}`"),
+            })),
+            Err(SpeakError::Tts(e)) => Err(e.into()),
+        }
+    }
+
+    fn speak(
+        &mut self,
+        text: &str,
+        lang: Lang,
+        timings: &mut StageTimings,
+    ) -> Result<Audio, SpeakError> {
+        let voice = self
+            .voices
+            .iter_mut()
+            .find(|v| v.languages.contains(&lang))
+            .ok_or_else(|| SpeakError::NoVoice(lang.code().to_string()))?;
+        let stage = Instant::now();
+        let mut out: Option<Audio> = None;
+        for sentence in split_sentences(text) {
+            let piece = voice
+                .engine
+                .synthesize(&sentence)
+                .map_err(SpeakError::Tts)?;
+            match out.as_mut() {
+                None => {
+                    timings.tts_first_audio_ms = Some(ms(stage));
+                    out = Some(piece);
+                }
+                Some(all) => {
+                    let gap = (all.sample_rate as f32 * SENTENCE_GAP_SECS) as usize;
+                    all.samples.extend(std::iter::repeat_n(0.0, gap));
+                    all.samples.extend(piece.resampled(all.sample_rate).samples);
+                }
+            }
+        }
+        timings.tts_ms = Some(ms(stage));
+        out.ok_or(SpeakError::Tts(TtsError::EmptyText))
+    }
+}
+
+enum SpeakError {
+    NoVoice(String),
+    Tts(TtsError),
+}
+
+/// Splits text into sentences for synthesis, keeping each end mark with its sentence.
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let mut sentences = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        current.push(c);
+        let ends = matches!(c, '.' | '!' | '?' | '؟' | '…');
+        if ends && chars.peek().is_none_or(|n| n.is_whitespace()) {
+            let sentence = current.trim().to_string();
+            if !sentence.is_empty() {
+                sentences.push(sentence);
+            }
+            current.clear();
+        }
+    }
+    let rest = current.trim();
+    if !rest.is_empty() {
+        sentences.push(rest.to_string());
+    }
+    sentences
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sentences_in_latin_and_arabic_punctuation() {
+        assert_eq!(
+            split_sentences("It costs 500 dirhams. Go to the annex! Details؟ yes"),
+            [
+                "It costs 500 dirhams.",
+                "Go to the annex!",
+                "Details؟",
+                "yes"
+            ]
+        );
+        assert_eq!(
+            split_sentences("Version 3.5 is fine."),
+            ["Version 3.5 is fine."]
+        );
+        assert!(split_sentences("   ").is_empty());
+    }
+}

@@ -24,7 +24,11 @@ pub trait SpeechToText: Send {
     ///
     /// `language` forces a language (ISO 639-1); `None` detects it among the languages the
     /// implementation was configured for.
-    fn transcribe(&mut self, samples: &[f32], language: Option<&str>) -> Result<Transcript, SttError>;
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        language: Option<&str>,
+    ) -> Result<Transcript, SttError>;
 }
 
 /// Speech-to-text failures, each one sentence for a person.

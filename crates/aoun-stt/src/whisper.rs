@@ -8,6 +8,17 @@ use whisper_rs::{
 
 use crate::{SpeechToText, SttError, Transcript};
 
+/// Whisper's encoder sees 50 audio-context positions per second of audio.
+const CONTEXT_PER_SECOND: f32 = 50.0;
+/// A full 30 s window.
+const FULL_CONTEXT: i32 = 1500;
+/// Audio context is rounded up to a multiple of this (friendlier matrix shapes, fewer sizes).
+const CONTEXT_STEP: i32 = 64;
+/// Extra audio context beyond the clip: too tight a context makes Whisper repeat itself.
+const CONTEXT_MARGIN_SECS: f32 = 1.0;
+/// Smallest audio context used, so language detection always sees a few seconds.
+const MIN_CONTEXT: i32 = 256;
+
 /// How Whisper is run.
 #[derive(Debug, Clone)]
 pub struct WhisperOptions {
@@ -16,6 +27,10 @@ pub struct WhisperOptions {
     /// Languages auto-detection may choose from (ISO 639-1). Restricting the choice matters:
     /// Whisper base often mistakes accented Arabic or French for a neighbouring language.
     pub languages: Vec<String>,
+    /// Size the encoder's audio context to the clip instead of a full 30 s window. Whisper pads
+    /// every clip to 30 s; encoding only the clip (plus a margin) makes short questions several
+    /// times faster.
+    pub fit_audio_context: bool,
 }
 
 impl Default for WhisperOptions {
@@ -23,13 +38,14 @@ impl Default for WhisperOptions {
         Self {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             languages: ["ar", "fr", "en"].map(String::from).to_vec(),
+            fit_audio_context: true,
         }
     }
 }
 
 /// A loaded Whisper model with one reusable decoding state.
 pub struct WhisperStt {
-    // Field order matters: the state borrows the context's model and must be dropped first.
+    // Field order matters: the state uses the context's model and must be dropped first.
     state: WhisperState,
     _context: WhisperContext,
     options: WhisperOptions,
@@ -42,33 +58,78 @@ impl WhisperStt {
         let load_error = || SttError::Load {
             path: path.display().to_string(),
         };
+        for code in &options.languages {
+            if whisper_rs::get_lang_id(code).is_none() {
+                return Err(SttError::UnknownLanguage(code.clone()));
+            }
+        }
         if !path.is_file() {
             return Err(load_error());
         }
         let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
             .map_err(|_| load_error())?;
         let state = context.create_state().map_err(|_| load_error())?;
-        for code in &options.languages {
-            if whisper_rs::get_lang_id(code).is_none() {
-                return Err(SttError::UnknownLanguage(code.clone()));
-            }
-        }
-        Ok(Self {
+        let mut stt = Self {
             state,
             _context: context,
             options,
-        })
+        };
+        // whisper.cpp detects the language with the audio context of the previous run; one short
+        // run now makes that a small context from the first question on.
+        stt.run(&[0.0; 16_000], Some("en"))?;
+        Ok(stt)
     }
 
-    /// Picks the most probable of the allowed languages for the audio already in the state.
-    fn detect_language(&mut self, samples: &[f32]) -> Result<(String, f32), SttError> {
-        let threads = self.options.threads.max(1);
+    /// Audio context for a clip of `samples` at 16 kHz.
+    fn audio_context(&self, samples: usize) -> i32 {
+        if !self.options.fit_audio_context {
+            return FULL_CONTEXT;
+        }
+        let seconds = samples as f32 / 16_000.0 + CONTEXT_MARGIN_SECS;
+        let context = (seconds * CONTEXT_PER_SECOND).ceil() as i32;
+        let rounded = (context + CONTEXT_STEP - 1) / CONTEXT_STEP * CONTEXT_STEP;
+        rounded.clamp(MIN_CONTEXT, FULL_CONTEXT)
+    }
+
+    /// Runs recognition; `language` `None` lets whisper.cpp detect it. Returns the text and the
+    /// language used.
+    fn run(
+        &mut self,
+        samples: &[f32],
+        language: Option<&str>,
+    ) -> Result<(String, String), SttError> {
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(self.options.threads.max(1) as i32);
+        params.set_language(language);
+        params.set_audio_ctx(self.audio_context(samples.len()));
+        params.set_translate(false);
+        params.set_no_context(true);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        params.set_suppress_nst(true);
         self.state
-            .pcm_to_mel(samples, threads)
+            .full(params, samples)
             .map_err(|e| SttError::Engine(e.to_string()))?;
+        let mut text = String::new();
+        for segment in self.state.as_iter() {
+            let piece = segment
+                .to_str_lossy()
+                .map_err(|e| SttError::Engine(e.to_string()))?;
+            text.push_str(&piece);
+        }
+        let id = self.state.full_lang_id_from_state();
+        let used = whisper_rs::get_lang_str(id).unwrap_or("en").to_string();
+        Ok((text.trim().to_string(), used))
+    }
+
+    /// The most probable allowed language for the clip whose mel the state holds.
+    fn best_allowed_language(&mut self) -> Result<(String, f32), SttError> {
         let (_, probabilities) = self
             .state
-            .lang_detect(0, threads)
+            .lang_detect(0, self.options.threads.max(1))
             .map_err(|e| SttError::Engine(e.to_string()))?;
         self.options
             .languages
@@ -83,51 +144,42 @@ impl WhisperStt {
 }
 
 impl SpeechToText for WhisperStt {
-    fn transcribe(&mut self, samples: &[f32], language: Option<&str>) -> Result<Transcript, SttError> {
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        language: Option<&str>,
+    ) -> Result<Transcript, SttError> {
         if samples.is_empty() {
             return Err(SttError::NoAudio);
         }
-        let (language, language_probability) = match language {
-            Some(code) => {
-                if whisper_rs::get_lang_id(code).is_none() {
-                    return Err(SttError::UnknownLanguage(code.to_string()));
-                }
-                (code.to_string(), None)
+        if let Some(code) = language {
+            if whisper_rs::get_lang_id(code).is_none() {
+                return Err(SttError::UnknownLanguage(code.to_string()));
             }
-            None => {
-                let (code, p) = self.detect_language(samples)?;
-                (code, Some(p))
-            }
-        };
-        tracing::debug!(%language, ?language_probability, "whisper language");
-
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(self.options.threads.max(1) as i32);
-        params.set_language(Some(&language));
-        params.set_translate(false);
-        params.set_no_context(true);
-        params.set_single_segment(false);
-        params.set_print_special(false);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_timestamps(false);
-        params.set_suppress_blank(true);
-        params.set_suppress_nst(true);
-        self.state
-            .full(params, samples)
-            .map_err(|e| SttError::Engine(e.to_string()))?;
-
-        let mut text = String::new();
-        for segment in self.state.as_iter() {
-            let piece = segment
-                .to_str_lossy()
-                .map_err(|e| SttError::Engine(e.to_string()))?;
-            text.push_str(&piece);
+            let (text, language) = self.run(samples, Some(code))?;
+            return Ok(Transcript {
+                text,
+                language,
+                language_probability: None,
+            });
         }
+        // One pass detects and transcribes; only when whisper.cpp picks a language outside the
+        // allowed ones is the clip transcribed again, in the best allowed language.
+        let (text, detected) = self.run(samples, None)?;
+        if self.options.languages.contains(&detected) {
+            return Ok(Transcript {
+                text,
+                language: detected,
+                language_probability: None,
+            });
+        }
+        let (language, probability) = self.best_allowed_language()?;
+        tracing::debug!(%detected, %language, "detected language outside the allowed set");
+        let (text, language) = self.run(samples, Some(&language))?;
         Ok(Transcript {
-            text: text.trim().to_string(),
+            text,
             language,
-            language_probability,
+            language_probability: Some(probability),
         })
     }
 }

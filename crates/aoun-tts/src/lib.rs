@@ -31,7 +31,9 @@ pub enum TtsError {
         reason: String,
     },
     /// espeak-ng's data folder is missing.
-    #[error("the pronunciation data folder {path} is missing; run `aoun models fetch` to install it")]
+    #[error(
+        "the pronunciation data folder {path} is missing; run `aoun models fetch` to install it"
+    )]
     PhonemizerData {
         /// Folder that should hold `espeak-ng-data`.
         path: String,

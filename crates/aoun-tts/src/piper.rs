@@ -65,7 +65,9 @@ impl PiperVoice {
             reason,
         };
         if RUNTIME.get().is_none_or(|r| r.is_err()) {
-            return Err(voice_error("the speech engine library is not loaded".into()));
+            return Err(voice_error(
+                "the speech engine library is not loaded".into(),
+            ));
         }
         if !model.is_file() {
             return Err(voice_error("the model file does not exist".into()));
@@ -92,12 +94,17 @@ fn check_config(path: &Path) -> Result<(), String> {
         .map_err(|e| format!("its config {} is not valid JSON ({e})", path.display()))?;
     let rate = json["audio"]["sample_rate"].as_u64().unwrap_or(0);
     if !(8_000..=48_000).contains(&rate) {
-        return Err(format!("its config gives no usable audio.sample_rate (found {rate})"));
+        return Err(format!(
+            "its config gives no usable audio.sample_rate (found {rate})"
+        ));
     }
     if json["espeak"]["voice"].as_str().is_none_or(str::is_empty) {
         return Err("its config names no espeak.voice".into());
     }
-    if json["phoneme_id_map"].as_object().is_none_or(|m| m.is_empty()) {
+    if json["phoneme_id_map"]
+        .as_object()
+        .is_none_or(|m| m.is_empty())
+    {
         return Err("its config has no phoneme_id_map".into());
     }
     Ok(())

