@@ -210,7 +210,7 @@ fn damaged_or_missing_engines_give_one_clear_sentence() {
     let store = linked_store(&["smollm2-135m-instruct"]);
     let model_dir = store.path().join("smollm2-135m-instruct");
     std::fs::create_dir(&model_dir).unwrap();
-    let name = "SmolLM2-135M-Instruct.Q4_1.gguf";
+    let name = "SmolLM2-135M-Instruct.Q8_0.gguf";
     let mut bytes = std::fs::read(models_root().join("smollm2-135m-instruct").join(name)).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;

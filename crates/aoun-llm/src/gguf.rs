@@ -9,10 +9,11 @@ use std::time::Instant;
 use candle_core::quantized::gguf_file::Content;
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
-use candle_transformers::models::{quantized_llama, quantized_qwen2, quantized_qwen3};
+use candle_transformers::models::quantized_qwen3;
 
 use crate::template::ChatTemplate;
 use crate::tokenizer::{self, GgufTokenizer};
+use crate::transformer::{RopeStyle, Transformer};
 use crate::{
     finish_cleanly, ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError,
     SentenceCounter, StopReason, TokenSink,
@@ -34,41 +35,53 @@ pub enum Architecture {
 }
 
 enum Weights {
-    Llama(quantized_llama::ModelWeights),
-    Qwen2(quantized_qwen2::ModelWeights),
-    Qwen3(quantized_qwen3::ModelWeights),
+    /// Llama and Qwen2: Aoun's own transformer, which reuses the cached prompt prefix.
+    Own(Transformer),
+    /// Qwen3 through candle, with the tokens it has read.
+    Qwen3(quantized_qwen3::ModelWeights, Vec<u32>),
 }
 
 impl Weights {
-    /// Logits for the token after `ids`, which start at `position` in the sequence.
-    fn next_logits(
-        &mut self,
-        ids: &[u32],
-        position: usize,
-        device: &Device,
-    ) -> Result<Tensor, LlmError> {
+    /// Logits for the token after `tokens` (the whole sequence so far).
+    fn logits_after(&mut self, tokens: &[u32], device: &Device) -> Result<Tensor, LlmError> {
         let engine = |e: candle_core::Error| LlmError::Engine(first_line(&e.to_string()));
-        let input = Tensor::new(ids, device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(engine)?;
-        self.forward(&input, position)
-            .and_then(|t| t.squeeze(0))
-            .map_err(engine)
-    }
-
-    fn forward(&mut self, input: &Tensor, position: usize) -> candle_core::Result<Tensor> {
         match self {
-            Weights::Llama(m) => m.forward(input, position),
-            Weights::Qwen2(m) => m.forward(input, position),
-            Weights::Qwen3(m) => m.forward(input, position),
+            Weights::Own(model) => model.next_logits(tokens).map_err(engine),
+            Weights::Qwen3(model, seen) => {
+                let fresh = seen.is_empty() || !tokens.starts_with(seen) || tokens.len() == seen.len();
+                if fresh {
+                    model.clear_kv_cache();
+                    seen.clear();
+                }
+                let new = &tokens[seen.len()..];
+                let input = Tensor::new(new, device)
+                    .and_then(|t| t.unsqueeze(0))
+                    .map_err(engine)?;
+                let logits = model
+                    .forward(&input, seen.len())
+                    .and_then(|t| t.squeeze(0))
+                    .map_err(engine)?;
+                *seen = tokens.to_vec();
+                Ok(logits)
+            }
         }
     }
 
-    fn clear_kv_cache(&mut self) {
+    /// Leading tokens of `tokens` whose keys and values are already computed.
+    fn reusable(&self, tokens: &[u32]) -> usize {
         match self {
-            Weights::Llama(m) => m.clear_kv_cache(),
-            Weights::Qwen2(m) => m.clear_kv_cache(),
-            Weights::Qwen3(m) => m.clear_kv_cache(),
+            Weights::Own(model) => model.reusable(tokens),
+            Weights::Qwen3(_, seen) if tokens.starts_with(seen) && tokens.len() > seen.len() => {
+                seen.len()
+            }
+            Weights::Qwen3(..) => 0,
+        }
+    }
+
+    fn context_length(&self, declared: usize) -> usize {
+        match self {
+            Weights::Own(model) => model.context_length(),
+            Weights::Qwen3(..) => declared,
         }
     }
 }
@@ -152,19 +165,21 @@ impl GgufModel {
             reason: first_line(&e.to_string()),
         };
         let weights = match architecture {
-            Architecture::Llama => Weights::Llama(
-                quantized_llama::ModelWeights::from_gguf(content, &mut reader, &device)
+            Architecture::Llama => Weights::Own(
+                Transformer::from_gguf(content, &mut reader, "llama", RopeStyle::Interleaved, &device)
                     .map_err(load_error)?,
             ),
-            Architecture::Qwen2 => Weights::Qwen2(
-                quantized_qwen2::ModelWeights::from_gguf(content, &mut reader, &device)
+            Architecture::Qwen2 => Weights::Own(
+                Transformer::from_gguf(content, &mut reader, "qwen2", RopeStyle::Halves, &device)
                     .map_err(load_error)?,
             ),
             Architecture::Qwen3 => Weights::Qwen3(
                 quantized_qwen3::ModelWeights::from_gguf(content, &mut reader, &device)
                     .map_err(load_error)?,
+                Vec::new(),
             ),
         };
+        let context_length = weights.context_length(context_length);
         Ok(Self {
             weights,
             tokenizer,
@@ -192,6 +207,14 @@ impl GgufModel {
             .tokenizer
             .encode(text, false)
             .map(|e| e.get_ids().to_vec())
+            .map_err(|e| LlmError::Engine(e.to_string()))
+    }
+
+    /// The text of token ids (special tokens left out).
+    pub fn decode(&self, ids: &[u32]) -> Result<String, LlmError> {
+        self.tokenizer
+            .tokenizer
+            .decode(ids, true)
             .map_err(|e| LlmError::Engine(e.to_string()))
     }
 
@@ -225,8 +248,9 @@ impl LanguageModel for GgufModel {
         let mut sampler = LogitsProcessor::from_sampling(options.seed, sampling);
 
         let started = Instant::now();
-        self.weights.clear_kv_cache();
-        let mut logits = self.weights.next_logits(&prompt_ids, 0, &self.device)?;
+        let reused_prompt_tokens = self.weights.reusable(&prompt_ids);
+        let mut sequence = prompt_ids.clone();
+        let mut logits = self.weights.logits_after(&sequence, &self.device)?;
         let prompt_ms = started.elapsed().as_millis() as u64;
         let generating = Instant::now();
 
@@ -251,6 +275,7 @@ impl LanguageModel for GgufModel {
                 break;
             }
             generated.push(next);
+            sequence.push(next);
             if let Some(mut piece) = decoder
                 .step(next)
                 .map_err(|e| LlmError::Engine(e.to_string()))?
@@ -280,16 +305,13 @@ impl LanguageModel for GgufModel {
                     break;
                 }
             }
-            logits = self.weights.next_logits(
-                &[next],
-                prompt_ids.len() + generated.len() - 1,
-                &self.device,
-            )?;
+            logits = self.weights.logits_after(&sequence, &self.device)?;
         }
         Ok(Generation {
             text: finish_cleanly(&text),
             stop,
             prompt_tokens: prompt_ids.len(),
+            reused_prompt_tokens,
             generated_tokens: generated.len(),
             prompt_ms,
             generate_ms: generating.elapsed().as_millis() as u64,

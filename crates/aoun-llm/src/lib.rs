@@ -8,6 +8,7 @@ mod gguf;
 mod sentences;
 mod template;
 mod tokenizer;
+mod transformer;
 
 pub use gguf::{Architecture, GgufModel};
 pub use sentences::{finish_cleanly, SentenceCounter};
@@ -101,6 +102,9 @@ pub struct Generation {
     pub stop: StopReason,
     /// Tokens in the prompt.
     pub prompt_tokens: usize,
+    /// Prompt tokens whose keys and values were reused from the previous generation (the
+    /// shared system prompt), not computed again.
+    pub reused_prompt_tokens: usize,
     /// Tokens generated.
     pub generated_tokens: usize,
     /// Milliseconds spent reading the prompt (time to first token).

@@ -16,7 +16,7 @@ fn models_dir() -> PathBuf {
 }
 
 fn smollm2() -> PathBuf {
-    models_dir().join("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
+    models_dir().join("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q8_0.gguf")
 }
 
 #[test]

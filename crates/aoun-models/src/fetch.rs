@@ -518,25 +518,31 @@ fn install_converted(
             })
     };
     let tmp = new_partial(dir)?;
-    match conversion {
-        Conversion::Ct2WhisperToGgml => {
-            progress.start(&format!("{}: converting to ggml", entry.id), None);
-            let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-            let done = crate::ggml::convert_into(
-                &get(InputRole::ModelBin)?,
-                &get(InputRole::Tiktoken)?,
-                &get(InputRole::MelFilters)?,
-                &mut w,
-                dest,
-            );
-            let flushed = w.flush();
-            drop(w);
-            progress.finish();
-            done?;
-            flushed.ctx("write", dest)?;
-            tmp.as_file().sync_all().ctx("write", dest)?;
+    let label = match conversion {
+        Conversion::Ct2WhisperToGgml => "converting to ggml",
+        Conversion::GgufRequantizeQ8_0 => "requantizing to Q8_0",
+    };
+    progress.start(&format!("{}: {label}", entry.id), None);
+    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+    let done = match conversion {
+        Conversion::Ct2WhisperToGgml => crate::ggml::convert_into(
+            &get(InputRole::ModelBin)?,
+            &get(InputRole::Tiktoken)?,
+            &get(InputRole::MelFilters)?,
+            &mut w,
+            dest,
+        )
+        .map(drop),
+        Conversion::GgufRequantizeQ8_0 => {
+            crate::gguf::requantize_to_q8_0(&get(InputRole::Gguf)?, &mut w)
         }
-    }
+    };
+    let flushed = w.flush();
+    drop(w);
+    progress.finish();
+    done?;
+    flushed.ctx("write", dest)?;
+    tmp.as_file().sync_all().ctx("write", dest)?;
     for p in paths.values() {
         let _ = fs::remove_file(p);
     }

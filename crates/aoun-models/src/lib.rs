@@ -13,6 +13,7 @@ mod ct2;
 mod error;
 mod fetch;
 mod ggml;
+mod gguf;
 mod hash;
 mod manifest;
 mod npy;
@@ -28,6 +29,7 @@ pub use ggml::{
     convert_ct2_whisper_to_ggml, inspect_ggml, parse_tiktoken, read_tiktoken, whisper_hparams,
     GgmlInfo, GgmlTensorInfo, GgmlType, WhisperHparams, GGML_MAGIC,
 };
+pub use gguf::requantize_to_q8_0;
 pub use hash::{sha256_file, tree_sha256};
 pub use manifest::{
     Conversion, ConvertInput, Dist, FileKind, FileSpec, InputRole, Manifest, ModelEntry, ModelKind,

@@ -208,6 +208,9 @@ pub enum Conversion {
     /// CTranslate2 Whisper `model.bin` + tokenizer + mel filters -> whisper.cpp ggml.
     #[serde(rename = "ct2-whisper-to-ggml")]
     Ct2WhisperToGgml,
+    /// A Q4/Q5 GGUF language model -> the same model in Q8_0.
+    #[serde(rename = "gguf-requantize-q8_0")]
+    GgufRequantizeQ8_0,
 }
 
 /// What an input of a conversion is.
@@ -220,6 +223,8 @@ pub enum InputRole {
     Tiktoken,
     /// `mel_filters.npz`.
     MelFilters,
+    /// A GGUF model file.
+    Gguf,
 }
 
 /// One input of a conversion, itself made of one or more archive members.
@@ -394,15 +399,18 @@ impl Manifest {
                 if f.convert.is_some() && !f.parts.is_empty() {
                     return Err(ctx("cannot have both parts and a conversion"));
                 }
-                if let Some(Conversion::Ct2WhisperToGgml) = f.convert {
-                    for role in [
+                let roles: &[InputRole] = match f.convert {
+                    Some(Conversion::Ct2WhisperToGgml) => &[
                         InputRole::ModelBin,
                         InputRole::Tiktoken,
                         InputRole::MelFilters,
-                    ] {
-                        if f.inputs.iter().filter(|i| i.role == role).count() != 1 {
-                            return Err(ctx(&format!("needs exactly one {role:?} input")));
-                        }
+                    ],
+                    Some(Conversion::GgufRequantizeQ8_0) => &[InputRole::Gguf],
+                    None => &[],
+                };
+                for role in roles {
+                    if f.inputs.iter().filter(|i| i.role == *role).count() != 1 {
+                        return Err(ctx(&format!("needs exactly one {role:?} input")));
                     }
                 }
                 if f.kind == FileKind::Dir

@@ -39,7 +39,7 @@ fn embedded_manifest_is_complete() -> anyhow::Result<()> {
     );
     assert_eq!(
         primary("smollm2-135m-instruct").as_deref(),
-        Some("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
+        Some("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q8_0.gguf")
     );
     assert_eq!(
         primary("piper-en_US-joe-medium").as_deref(),
