@@ -48,7 +48,8 @@ impl Weights {
         match self {
             Weights::Own(model) => model.next_logits(tokens).map_err(engine),
             Weights::Qwen3(model, seen) => {
-                let fresh = seen.is_empty() || !tokens.starts_with(seen) || tokens.len() == seen.len();
+                let fresh =
+                    seen.is_empty() || !tokens.starts_with(seen) || tokens.len() == seen.len();
                 if fresh {
                     model.clear_kv_cache();
                     seen.clear();
@@ -166,8 +167,14 @@ impl GgufModel {
         };
         let weights = match architecture {
             Architecture::Llama => Weights::Own(
-                Transformer::from_gguf(content, &mut reader, "llama", RopeStyle::Interleaved, &device)
-                    .map_err(load_error)?,
+                Transformer::from_gguf(
+                    content,
+                    &mut reader,
+                    "llama",
+                    RopeStyle::Interleaved,
+                    &device,
+                )
+                .map_err(load_error)?,
             ),
             Architecture::Qwen2 => Weights::Own(
                 Transformer::from_gguf(content, &mut reader, "qwen2", RopeStyle::Halves, &device)

@@ -282,7 +282,10 @@ impl Attention {
         let k = rotate(&project(&self.k, &self.k_bias, shape.kv_heads)?)?;
         let v = project(&self.v, &self.v_bias, shape.kv_heads)?;
         let (k, v) = match self.cache.take() {
-            Some((past_k, past_v)) => (Tensor::cat(&[&past_k, &k], 2)?, Tensor::cat(&[&past_v, &v], 2)?),
+            Some((past_k, past_v)) => (
+                Tensor::cat(&[&past_k, &k], 2)?,
+                Tensor::cat(&[&past_v, &v], 2)?,
+            ),
             None => (k, v),
         };
         self.cache = Some((k.clone(), v.clone()));
@@ -303,7 +306,12 @@ impl Attention {
 }
 
 /// Cosine and sine tables, one row per position, `head_dim / 2` columns.
-fn rope_tables(head_dim: usize, positions: usize, base: f32, device: &Device) -> Result<(Tensor, Tensor)> {
+fn rope_tables(
+    head_dim: usize,
+    positions: usize,
+    base: f32,
+    device: &Device,
+) -> Result<(Tensor, Tensor)> {
     let inverse_frequencies: Vec<f32> = (0..head_dim / 2)
         .map(|i| 1.0 / base.powf(2.0 * i as f32 / head_dim as f32))
         .collect();
@@ -323,10 +331,20 @@ fn causal_mask(count: usize, past: usize, device: &Device) -> Result<Option<Tens
     }
     let values: Vec<f32> = (0..count)
         .flat_map(|row| {
-            (0..past + count).map(move |col| if col > past + row { f32::NEG_INFINITY } else { 0.0 })
+            (0..past + count).map(move |col| {
+                if col > past + row {
+                    f32::NEG_INFINITY
+                } else {
+                    0.0
+                }
+            })
         })
         .collect();
-    Ok(Some(Tensor::from_vec(values, (count, past + count), device)?))
+    Ok(Some(Tensor::from_vec(
+        values,
+        (count, past + count),
+        device,
+    )?))
 }
 
 #[cfg(test)]
