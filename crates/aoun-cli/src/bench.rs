@@ -20,6 +20,9 @@ pub enum BenchCommand {
         #[command(flatten)]
         setup: Setup,
     },
+    /// Speech synthesis: time to first audio and real-time factor per text length, optionally
+    /// side by side with the piper-tts Python package.
+    Tts(crate::bench_tts::TtsBench),
 }
 
 /// Median and 95th percentile (nearest rank) of `values`.
@@ -46,7 +49,10 @@ fn default_samples() -> anyhow::Result<Vec<PathBuf>> {
 
 /// Runs a benchmark and prints its JSON.
 pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let BenchCommand::Turn { wavs, turns, setup } = command;
+    let (wavs, turns, setup) = match command {
+        BenchCommand::Turn { wavs, turns, setup } => (wavs, turns, setup),
+        BenchCommand::Tts(options) => return crate::bench_tts::run(options, models_dir),
+    };
     let wavs = if wavs.is_empty() {
         default_samples()?
     } else {

@@ -10,13 +10,15 @@ use aoun_llm::GgufModel;
 use aoun_models::{FetchOptions, ModelKind, ModelStore, Pack};
 use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
 use aoun_stt::{WhisperOptions, WhisperStt};
-use aoun_tts::{PiperVoice, SpeechRuntime};
+use aoun_tts::{SpeechRuntime, VoiceCandidate, VoiceSet};
 use serde::Serialize;
 
 /// The speech recognition model of the registry pack.
 const STT_MODEL: &str = "whisper-base";
 /// The language model of the registry pack.
 const LLM_MODEL: &str = "smollm2-135m-instruct";
+/// The Arabic diacritizer of the registry pack.
+const TASHKEEL_MODEL: &str = "tashkeel";
 
 /// Options shared by the commands that answer questions.
 #[derive(clap::Args, Debug, Clone)]
@@ -152,35 +154,56 @@ fn load_phraser(
     Ok(Some((phraser, ms)))
 }
 
-/// Loads the onnxruntime library and espeak-ng data from the store, then every installed voice.
-fn load_voices(store: &ModelStore) -> anyhow::Result<Vec<Voice>> {
+/// Loads the onnxruntime library and espeak-ng data from the store, then a voice for every
+/// language: an installed Piper voice when there is one, else espeak-ng's own voice.
+pub fn load_voice_set(store: &ModelStore) -> anyhow::Result<VoiceSet> {
     SpeechRuntime {
         onnxruntime: store.verified_path("onnxruntime")?,
         espeak_data: espeak_data_parent(&store.verified_path("espeak-ng-data")?),
     }
     .init()?;
-    let mut voices = Vec::new();
+    let mut candidates = Vec::new();
     for entry in store
         .manifest()
         .models
         .iter()
         .filter(|m| m.kind == ModelKind::Tts)
     {
-        // Voices of other packs are optional: load the ones that are installed.
-        let Ok(path) = store.verified_path(&entry.id) else {
-            continue;
+        // Voices of other packs are optional: offer the ones that are installed and intact.
+        let path = match store.verified_path(&entry.id) {
+            Ok(path) => path,
+            Err(aoun_models::ModelError::NotInstalled { .. }) => continue,
+            Err(e) => {
+                tracing::warn!(voice = %entry.id, error = %e, "voice skipped");
+                continue;
+            }
         };
         if path.extension().is_some_and(|e| e == "onnx") {
-            voices.push(Voice {
+            candidates.push(VoiceCandidate {
+                id: entry.id.clone(),
                 languages: languages_of(&entry.languages),
-                engine: Box::new(PiperVoice::load(&path)?),
+                model: path,
             });
         }
     }
-    if voices.is_empty() {
-        bail!("no voice is installed; run `aoun models fetch`");
-    }
-    Ok(voices)
+    let tashkeel = store
+        .verified_path(TASHKEEL_MODEL)
+        .ok()
+        .and_then(|model| model.parent().map(Path::to_path_buf));
+    Ok(VoiceSet::load(&candidates, tashkeel.as_deref())?)
+}
+
+/// Every language's voice, as the session wants them.
+fn load_voices(store: &ModelStore) -> anyhow::Result<Vec<Voice>> {
+    let set = load_voice_set(store)?;
+    Ok(set
+        .voices
+        .into_iter()
+        .map(|voice| Voice {
+            languages: vec![voice.lang()],
+            engine: Box::new(voice),
+        })
+        .collect())
 }
 
 /// espeak-ng wants the folder that contains `espeak-ng-data`.
@@ -255,7 +278,7 @@ impl aoun_stt::SpeechToText for NoSpeechInput {
     }
 }
 
-/// Speaks `text` with the first installed voice for `lang`.
+/// Speaks `text` with the voice chosen for `lang`.
 pub fn say(
     models_dir: Option<PathBuf>,
     text: &str,
@@ -301,7 +324,6 @@ pub fn fetch(
             })
         );
     } else {
-        println!("{}", report.summary());
         println!("models are in {}", store.root().display());
     }
     Ok(())

@@ -4,8 +4,10 @@
 //! needs from the model store, calls one library function and prints the result, as text or JSON.
 
 mod bench;
+mod bench_tts;
 mod engines;
 mod output;
+mod voices;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,7 +63,12 @@ enum Command {
         /// Speaking rate: 1.0 is normal, 0.8 is slower.
         #[arg(long, default_value_t = 1.0)]
         rate: f32,
+        /// Speak slower, for people who need time to follow (same as `--rate 0.8`).
+        #[arg(long, conflicts_with = "rate")]
+        slower: bool,
     },
+    /// Show which voice speaks each language (ar, ary, fr, en), and why.
+    Voices,
     /// Install and check models.
     Models {
         #[command(subcommand)]
@@ -151,12 +158,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
             out,
             rate,
+            slower,
         } => {
+            let rate = if slower { aoun_tts::SLOWER_RATE } else { rate };
             let lang = engines::parse_lang(Some(&lang))?.unwrap_or(aoun_guide::Lang::En);
             let audio = engines::say(models_dir, &text, lang, rate)?;
             aoun_audio::write_wav(&out, &audio)?;
             output::print_said(&out, &audio, json)
         }
+        Command::Voices => voices::run(models_dir, json),
         Command::Models { action } => match action {
             ModelsAction::Fetch { pack, from } => engines::fetch(models_dir, &pack, from, json),
             ModelsAction::Status => engines::status(models_dir, json),

@@ -368,14 +368,20 @@ impl Guide {
     /// card, and it must keep the answer's numbers and most of its words. On a violation,
     /// speak `answer.text` instead.
     pub fn guard(&self, answer: &Answer, candidate: &str) -> Result<(), GuardViolation> {
-        let card = self
-            .card(&answer.card_id)
-            .ok_or_else(|| GuardViolation::UnknownCard(answer.card_id.clone()))?;
-        guard::check_text(card, &self.pack.lexicon, candidate)?;
+        self.guard_facts(answer, candidate)?;
         // What must survive a rephrasing is the answer itself, not the offer of details.
         let offer = self.pack.phrases.details_offer.get(answer.lang);
         let reference = answer.text.replace(offer, " ");
         guard::check_coverage(&reference, candidate)
+    }
+
+    /// The part of [`Guide::guard`] that a sentence of a longer answer must pass on its own:
+    /// every number, amount, date, document, office and website it names is in the card.
+    pub fn guard_facts(&self, answer: &Answer, candidate: &str) -> Result<(), GuardViolation> {
+        let card = self
+            .card(&answer.card_id)
+            .ok_or_else(|| GuardViolation::UnknownCard(answer.card_id.clone()))?;
+        guard::check_text(card, &self.pack.lexicon, candidate)
     }
 
     fn card_index(&self, id: &str) -> Option<usize> {

@@ -4,11 +4,15 @@
 //! and the service guide; it lives as long as the process. A [`Conversation`] is what one person
 //! builds up, and is dropped when they leave.
 
+mod live;
 mod phrase;
 mod report;
+mod stream;
 
+pub use live::{Control, LiveConfig, LiveEvent, LiveSession, State};
 pub use phrase::{Phraser, PHRASE_OPTIONS};
 pub use report::{AnswerReport, AnswerSource, StageTimings, TurnReport};
+pub use stream::{StepSink, TurnStep};
 
 use std::time::Instant;
 
@@ -54,6 +58,9 @@ pub enum TurnError {
     /// Speech synthesis failed.
     #[error(transparent)]
     Tts(#[from] TtsError),
+    /// The turn was cancelled (the person interrupted, or a new person came).
+    #[error("the answer was interrupted")]
+    Cancelled,
 }
 
 impl Assistant {
@@ -206,11 +213,12 @@ impl Assistant {
             .ok_or_else(|| SpeakError::NoVoice(lang.code().to_string()))?;
         let stage = Instant::now();
         let mut out: Option<Audio> = None;
-        for sentence in split_sentences(text) {
-            let piece = voice
-                .engine
-                .synthesize(&sentence)
-                .map_err(SpeakError::Tts)?;
+        // Sentence by sentence: the first one is ready (and could be played) while the rest is
+        // still being synthesized.
+        let sentences =
+            aoun_tts::SentenceStream::new(voice.engine.as_mut(), text).map_err(SpeakError::Tts)?;
+        for sentence in sentences {
+            let piece = sentence.map_err(SpeakError::Tts)?.audio;
             match out.as_mut() {
                 None => {
                     timings.tts_first_audio_ms = Some(ms(stage));

@@ -3,7 +3,9 @@
 use std::ops::ControlFlow;
 
 use aoun_guide::{Lang, Prompt};
-use aoun_llm::{ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role};
+use aoun_llm::{
+    ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, TokenSink,
+};
 
 /// Generation limits for a spoken answer: three short sentences at most.
 pub const PHRASE_OPTIONS: GenerateOptions = GenerateOptions {
@@ -34,17 +36,51 @@ impl Phraser {
 
     /// Generates the model's wording of a grounded prompt.
     pub fn phrase(&mut self, prompt: &Prompt) -> Result<Generation, LlmError> {
+        self.phrase_streaming(prompt, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// Like [`Phraser::phrase`], passing the text to `on_text` as it is generated, without the
+    /// label small models put first ("The answer is: ...").
+    pub fn phrase_streaming(
+        &mut self,
+        prompt: &Prompt,
+        on_text: &mut TokenSink<'_>,
+    ) -> Result<Generation, LlmError> {
         let messages = [
             ChatMessage::new(Role::System, prompt.system.clone()),
             ChatMessage::new(Role::User, prompt.user.clone()),
         ];
-        let mut generation = self.model.generate(&messages, &PHRASE_OPTIONS, &mut |_| {
-            ControlFlow::Continue(())
-        })?;
+        // The opening words are held back until it is clear whether they are a label.
+        let mut head = String::new();
+        let mut head_done = false;
+        let mut generation = self
+            .model
+            .generate(&messages, &PHRASE_OPTIONS, &mut |piece| {
+                if head_done {
+                    return on_text(piece);
+                }
+                head.push_str(piece);
+                let after_colon = head
+                    .split_once(':')
+                    .is_some_and(|(_, rest)| !rest.trim().is_empty());
+                if after_colon || head.split_whitespace().count() > LABEL_WORDS + 1 {
+                    head_done = true;
+                    return on_text(strip_lead_in(&head));
+                }
+                ControlFlow::Continue(())
+            })?;
+        if !head_done && !head.trim().is_empty() {
+            // A short answer ended before the label check: hand over what was held back. The
+            // listener's verdict no longer matters, generation is over.
+            let _ = on_text(strip_lead_in(&head));
+        }
         generation.text = strip_lead_in(&generation.text).to_string();
         Ok(generation)
     }
 }
+
+/// Most words a label before the answer has ("The answer is:").
+const LABEL_WORDS: usize = 4;
 
 /// Drops a label small models put before the answer ("The answer is: ...").
 fn strip_lead_in(text: &str) -> &str {
@@ -53,7 +89,7 @@ fn strip_lead_in(text: &str) -> &str {
         Some((label, rest)) if !rest.trim().is_empty() => {
             let label = label.trim().to_lowercase();
             let words: Vec<&str> = label.split_whitespace().collect();
-            let is_label = words.len() <= 4
+            let is_label = words.len() <= LABEL_WORDS
                 && words.iter().any(|w| {
                     matches!(
                         *w,

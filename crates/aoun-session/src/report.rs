@@ -24,6 +24,9 @@ pub struct StageTimings {
     pub tts_ms: Option<u64>,
     /// The whole turn.
     pub total_ms: u64,
+    /// Live sessions: from the end of the person's speech to the first sample of the answer
+    /// handed to the loudspeaker (the end-of-speech silence the detector waits for included).
+    pub voice_to_first_audio_ms: Option<u64>,
 }
 
 /// Where the answer's words come from.

@@ -50,10 +50,29 @@ impl SpeechRuntime {
     }
 }
 
+/// Whether [`SpeechRuntime::init`] has succeeded in this process.
+pub(crate) fn runtime_ready() -> bool {
+    RUNTIME.get().is_some_and(|r| r.is_ok())
+}
+
 /// A Piper voice ready to speak.
 pub struct PiperVoice {
     piper: Piper,
     rate: f32,
+    /// The espeak-ng voice that phonemizes for it (`ar`, `fr`, `en-us`...).
+    espeak_voice: String,
+    /// The model file, for messages.
+    model: PathBuf,
+}
+
+impl std::fmt::Debug for PiperVoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PiperVoice")
+            .field("model", &self.model)
+            .field("espeak_voice", &self.espeak_voice)
+            .field("rate", &self.rate)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PiperVoice {
@@ -64,7 +83,7 @@ impl PiperVoice {
             path: model.display().to_string(),
             reason,
         };
-        if RUNTIME.get().is_none_or(|r| r.is_err()) {
+        if !runtime_ready() {
             return Err(voice_error(
                 "the speech engine library is not loaded".into(),
             ));
@@ -73,9 +92,30 @@ impl PiperVoice {
             return Err(voice_error("the model file does not exist".into()));
         }
         let config = config_path(model);
-        check_config(&config).map_err(voice_error)?;
-        let piper = Piper::new(model, &config).map_err(|e| voice_error(e.to_string()))?;
-        Ok(Self { piper, rate: 1.0 })
+        let espeak_voice = check_config(&config).map_err(voice_error)?;
+        let piper = Piper::new(model, &config).map_err(|e| {
+            let detail = e.to_string();
+            let first_line = detail.lines().next().unwrap_or_default().to_string();
+            voice_error(format!(
+                "onnxruntime cannot load its model, which is damaged or not a Piper voice ({first_line})"
+            ))
+        })?;
+        Ok(Self {
+            piper,
+            rate: 1.0,
+            espeak_voice,
+            model: model.to_path_buf(),
+        })
+    }
+
+    /// The espeak-ng voice this Piper voice phonemizes with (`ar` for Arabic voices).
+    pub fn espeak_voice(&self) -> &str {
+        &self.espeak_voice
+    }
+
+    /// The voice's model file.
+    pub fn model(&self) -> &Path {
+        &self.model
     }
 }
 
@@ -86,8 +126,9 @@ fn config_path(model: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Checks the fields Piper relies on, so a broken config is named before onnxruntime starts.
-fn check_config(path: &Path) -> Result<(), String> {
+/// Checks the fields Piper relies on, so a broken config is named before onnxruntime starts;
+/// returns the espeak-ng voice.
+fn check_config(path: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("its config {} cannot be read ({e})", path.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)
@@ -98,16 +139,40 @@ fn check_config(path: &Path) -> Result<(), String> {
             "its config gives no usable audio.sample_rate (found {rate})"
         ));
     }
-    if json["espeak"]["voice"].as_str().is_none_or(str::is_empty) {
+    let Some(voice) = json["espeak"]["voice"].as_str().filter(|v| !v.is_empty()) else {
         return Err("its config names no espeak.voice".into());
-    }
-    if json["phoneme_id_map"]
-        .as_object()
-        .is_none_or(|m| m.is_empty())
-    {
+    };
+    let Some(map) = json["phoneme_id_map"].as_object().filter(|m| !m.is_empty()) else {
         return Err("its config has no phoneme_id_map".into());
+    };
+    for (phoneme, ids) in map {
+        let one_char = phoneme.chars().count() == 1;
+        let ids_ok = ids.as_array().is_some_and(|a| {
+            !a.is_empty() && a.iter().all(|id| id.as_i64().is_some_and(|i| i >= 0))
+        });
+        if !one_char || !ids_ok {
+            return Err(format!(
+                "its config's phoneme_id_map entry {phoneme:?} is not one character mapped to ids"
+            ));
+        }
     }
-    Ok(())
+    for needed in ['^', '$', '_'] {
+        if !map.contains_key(needed.to_string().as_str()) {
+            return Err(format!(
+                "its config's phoneme_id_map lacks the marker {needed:?}"
+            ));
+        }
+    }
+    for field in ["noise_scale", "length_scale", "noise_w"] {
+        if !json["inference"][field].is_number() {
+            return Err(format!("its config gives no inference.{field}"));
+        }
+    }
+    let speakers = json["num_speakers"].as_u64().unwrap_or(0);
+    if speakers == 0 || !json["speaker_id_map"].is_object() {
+        return Err("its config gives no num_speakers or speaker_id_map".into());
+    }
+    Ok(voice.to_string())
 }
 
 impl TextToSpeech for PiperVoice {
@@ -116,12 +181,22 @@ impl TextToSpeech for PiperVoice {
         if text.is_empty() {
             return Err(TtsError::EmptyText);
         }
+        let phonemes = self.phonemes(text)?.join(" ");
+        if phonemes.trim().is_empty() {
+            return Err(TtsError::EmptyText);
+        }
         // Piper's length scale is the inverse of the rate: larger is slower.
         let length_scale = 1.0 / self.rate;
         let (samples, sample_rate) = self
             .piper
-            .create(text, false, None, Some(length_scale), None, None)
+            .create(&phonemes, true, None, Some(length_scale), None, None)
             .map_err(|e| TtsError::Engine(e.to_string()))?;
+        if samples.is_empty() || samples.iter().any(|s| !s.is_finite()) {
+            return Err(TtsError::Engine(format!(
+                "the voice {} produced no usable audio",
+                self.model.display()
+            )));
+        }
         Ok(Audio {
             samples,
             sample_rate,
@@ -130,5 +205,24 @@ impl TextToSpeech for PiperVoice {
 
     fn set_rate(&mut self, rate: f32) {
         self.rate = rate.clamp(0.5, 2.0);
+    }
+
+    /// Phonemes as Piper reads them: espeak-ng IPA, decomposed (NFD) so that accents and
+    /// nasal marks are separate symbols, as Piper voices were trained.
+    fn phonemes(&mut self, text: &str) -> Result<Vec<String>, TtsError> {
+        use unicode_normalization::UnicodeNormalization;
+        Ok(crate::espeak::phonemize(text, &self.espeak_voice)?
+            .into_iter()
+            .map(|s| s.nfd().collect())
+            .collect())
+    }
+
+    fn describe(&self) -> String {
+        let name = self
+            .model
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("Piper voice `{name}`")
     }
 }

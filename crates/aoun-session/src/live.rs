@@ -1,0 +1,546 @@
+//! The live conversation: a microphone in, a loudspeaker out, and the turn state machine between
+//! them (idle, listening, transcribing, thinking, speaking).
+//!
+//! The caller's thread runs the audio loop: it reads microphone frames, finds utterances (push to
+//! talk, or voice activity in hands-free mode), plays answer sentences as they arrive, and stops
+//! playback the moment the person speaks over Aoun. A worker thread runs each turn (speech to
+//! text, guide, language model, speech synthesis) and hands over one sentence of audio at a time,
+//! so the first sentence plays while the rest is still being written and synthesized.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use aoun_audio::{
+    AudioSink, AudioSource, DeviceError, EndpointConfig, EndpointEvent, Endpointer,
+    PlaybackControl, Vad,
+};
+use aoun_stt::Transcript;
+
+use crate::{AnswerReport, Assistant, Conversation, StageTimings, TurnError};
+
+/// Where the conversation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Waiting for someone to speak (or press the button).
+    Idle,
+    /// Someone is speaking.
+    Listening,
+    /// Turning the speech into text.
+    Transcribing,
+    /// Finding and phrasing the answer.
+    Thinking,
+    /// Playing the answer.
+    Speaking,
+}
+
+/// What the person (or the app) asks of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// The talk button is held down: start listening (and interrupt an answer).
+    Press,
+    /// The talk button is released: the utterance is complete.
+    Release,
+    /// Turn hands-free mode (voice activity ends turns) on or off.
+    HandsFree(bool),
+    /// A new person: wipe the conversation.
+    NewPerson,
+    /// End the session.
+    Stop,
+}
+
+/// What the session reports.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum LiveEvent {
+    /// The state changed.
+    State {
+        /// The new state.
+        state: State,
+    },
+    /// An utterance ended with no speech in it: no turn was started.
+    NoSpeech,
+    /// What was heard.
+    Heard {
+        /// The transcript.
+        transcript: Transcript,
+    },
+    /// A sentence of the answer starts playing.
+    Speaking {
+        /// The sentence.
+        text: String,
+    },
+    /// The whole answer, once the turn is complete.
+    Answer {
+        /// The answer.
+        answer: AnswerReport,
+        /// Per-stage milliseconds, `voice_to_first_audio_ms` included.
+        timings: StageTimings,
+    },
+    /// The person spoke over the answer: it was stopped and cancelled.
+    Interrupted,
+    /// The turn failed; the session goes on.
+    TurnFailed {
+        /// One sentence for the person.
+        message: String,
+    },
+    /// The microphone or loudspeaker failed; the turn ended.
+    DeviceLost {
+        /// One sentence for the person.
+        message: String,
+    },
+}
+
+/// How a live session behaves.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Voice activity ends turns (true), or only the talk button does (false).
+    pub hands_free: bool,
+    /// Utterance segmentation (trailing silence that ends a turn, and so on).
+    pub endpoint: EndpointConfig,
+    /// Let the person interrupt an answer by speaking.
+    pub barge_in: bool,
+    /// During playback, speech counts as an interruption only when the microphone is this many
+    /// decibels louder than Aoun's own voice was heard at the start of the answer (its echo).
+    pub echo_margin_db: f32,
+    /// Force the spoken language (ISO 639-1) instead of detecting it.
+    pub language: Option<String>,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            hands_free: true,
+            endpoint: EndpointConfig::default(),
+            barge_in: true,
+            echo_margin_db: 6.0,
+            language: None,
+        }
+    }
+}
+
+/// One sentence of answer audio, from the worker to the audio loop.
+enum WorkerMessage {
+    State(State),
+    Heard(Transcript),
+    Sentence {
+        text: String,
+        audio: aoun_audio::Audio,
+    },
+    Done {
+        answer: AnswerReport,
+        timings: StageTimings,
+    },
+    Failed(String),
+}
+
+/// A turn under way on the worker thread.
+struct Turn {
+    cancel: Arc<AtomicBool>,
+    messages: Receiver<WorkerMessage>,
+    worker: JoinHandle<()>,
+    /// Wall-clock time the person's speech ended.
+    speech_end: Instant,
+    first_audio: Option<Instant>,
+    /// How much quieter Aoun's own voice arrives at the microphone than it is played (dB).
+    echo_gap_db: Option<f32>,
+    /// The worker reported the end of the turn.
+    done: bool,
+}
+
+/// A live conversation over an audio source and sink.
+pub struct LiveSession<V: Vad> {
+    assistant: Arc<Mutex<Assistant>>,
+    conversation: Arc<Mutex<Conversation>>,
+    endpointer: Endpointer<V>,
+    config: LiveConfig,
+}
+
+/// How long after an answer starts playing its echo level is measured.
+const ECHO_PROBE: Duration = Duration::from_millis(300);
+/// Longest wait for the last answer to finish playing when the microphone stream ends.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What one call of [`LiveSession::run`] works with.
+struct Loop<'a> {
+    sink: &'a mut dyn AudioSink,
+    playback: PlaybackControl,
+    events: &'a Sender<LiveEvent>,
+    state: State,
+    turn: Option<Turn>,
+    push_to_talk: Option<Vec<f32>>,
+}
+
+impl Loop<'_> {
+    fn emit(&self, event: LiveEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn set_state(&mut self, state: State) {
+        if self.state != state {
+            self.state = state;
+            self.emit(LiveEvent::State { state });
+        }
+    }
+
+    /// Stops and cancels the turn under way, if any; true when there was one.
+    fn interrupt(&mut self) -> bool {
+        match self.turn.take() {
+            Some(turn) => {
+                turn.cancel.store(true, Ordering::SeqCst);
+                self.playback.stop();
+                let _ = turn.worker.join();
+                // A sentence queued while the worker was stopping must not play either.
+                self.playback.stop();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Handles what the worker sent; true once the turn is over and its answer has been played.
+    fn pump(&mut self) -> Result<bool, DeviceError> {
+        let Some(turn) = self.turn.as_mut() else {
+            return Ok(false);
+        };
+        let mut messages = Vec::new();
+        while let Ok(message) = turn.messages.try_recv() {
+            messages.push(message);
+        }
+        for message in messages {
+            match message {
+                WorkerMessage::State(state) => self.set_state(state),
+                WorkerMessage::Heard(transcript) => self.emit(LiveEvent::Heard { transcript }),
+                WorkerMessage::Sentence { text, audio } => {
+                    if let Err(e) = self.sink.play(&audio) {
+                        self.interrupt();
+                        self.emit(LiveEvent::DeviceLost {
+                            message: e.to_string(),
+                        });
+                        self.set_state(State::Idle);
+                        return Err(e);
+                    }
+                    if let Some(turn) = self.turn.as_mut() {
+                        turn.first_audio.get_or_insert_with(Instant::now);
+                    }
+                    self.set_state(State::Speaking);
+                    self.emit(LiveEvent::Speaking { text });
+                }
+                WorkerMessage::Done {
+                    answer,
+                    mut timings,
+                } => {
+                    if let Some(turn) = self.turn.as_mut() {
+                        timings.voice_to_first_audio_ms = turn
+                            .first_audio
+                            .map(|at| at.duration_since(turn.speech_end).as_millis() as u64);
+                        turn.done = true;
+                    }
+                    self.emit(LiveEvent::Answer { answer, timings });
+                }
+                WorkerMessage::Failed(message) => {
+                    if let Some(turn) = self.turn.as_mut() {
+                        turn.done = true;
+                    }
+                    self.emit(LiveEvent::TurnFailed { message });
+                }
+            }
+        }
+        let over = self
+            .turn
+            .as_ref()
+            .is_some_and(|t| t.done && !self.playback.is_playing());
+        if over {
+            if let Some(turn) = self.turn.take() {
+                let _ = turn.worker.join();
+            }
+            self.set_state(State::Idle);
+        }
+        Ok(over)
+    }
+}
+
+impl<V: Vad> LiveSession<V> {
+    /// A session over loaded engines, with a voice activity detector.
+    pub fn new(assistant: Assistant, vad: V, config: LiveConfig) -> Self {
+        Self {
+            assistant: Arc::new(Mutex::new(assistant)),
+            conversation: Arc::new(Mutex::new(Conversation::default())),
+            endpointer: Endpointer::new(vad, config.endpoint.clone()),
+            config,
+        }
+    }
+
+    /// Forgets the current person's conversation.
+    pub fn new_person(&mut self) {
+        *lock(&self.conversation) = Conversation::default();
+    }
+
+    /// Runs until the source ends (the last answer is then played to its end) or until
+    /// [`Control::Stop`]; every event goes to `events`. A failed device ends the turn under way,
+    /// is reported as [`LiveEvent::DeviceLost`] and returned: call `run` again with a reopened
+    /// device to go on with the same conversation.
+    pub fn run(
+        &mut self,
+        source: &mut dyn AudioSource,
+        sink: &mut dyn AudioSink,
+        controls: &Receiver<Control>,
+        events: &Sender<LiveEvent>,
+    ) -> Result<(), DeviceError> {
+        let mut live = Loop {
+            playback: sink.control(),
+            sink,
+            events,
+            state: State::Idle,
+            turn: None,
+            push_to_talk: None,
+        };
+        self.endpointer.reset();
+        loop {
+            while let Ok(control) = controls.try_recv() {
+                if !self.control(&mut live, control) {
+                    live.interrupt();
+                    return Ok(());
+                }
+            }
+            if live.pump()? {
+                self.endpointer.reset();
+            }
+            let frame = match source.next_frame() {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return self.drain(&mut live),
+                Err(e) => {
+                    live.interrupt();
+                    live.emit(LiveEvent::DeviceLost {
+                        message: e.to_string(),
+                    });
+                    live.set_state(State::Idle);
+                    return Err(e);
+                }
+            };
+            self.hear(&mut live, &frame);
+        }
+    }
+
+    /// Applies one control; false to stop the session.
+    fn control(&mut self, live: &mut Loop<'_>, control: Control) -> bool {
+        match control {
+            Control::Press => {
+                if live.interrupt() {
+                    live.emit(LiveEvent::Interrupted);
+                }
+                live.push_to_talk = Some(Vec::new());
+                live.set_state(State::Listening);
+            }
+            Control::Release => {
+                if let Some(samples) = live.push_to_talk.take() {
+                    let audio = aoun_audio::Audio {
+                        samples,
+                        sample_rate: aoun_audio::SPEECH_RATE,
+                    };
+                    // Whisper never hears silence: no speech, no turn.
+                    if self.holds_speech(&audio) {
+                        live.turn = Some(self.start_turn(audio, Instant::now()));
+                    } else {
+                        live.emit(LiveEvent::NoSpeech);
+                        live.set_state(State::Idle);
+                    }
+                }
+            }
+            Control::HandsFree(on) => {
+                self.config.hands_free = on;
+                self.endpointer.reset();
+            }
+            Control::NewPerson => {
+                live.interrupt();
+                live.push_to_talk = None;
+                self.new_person();
+                self.endpointer.reset();
+                live.set_state(State::Idle);
+            }
+            Control::Stop => return false,
+        }
+        true
+    }
+
+    /// Feeds one microphone frame to the push-to-talk buffer or to the endpointer.
+    fn hear(&mut self, live: &mut Loop<'_>, frame: &[f32]) {
+        if let Some(buffer) = live.push_to_talk.as_mut() {
+            buffer.extend_from_slice(frame);
+            return;
+        }
+        let answering = live.turn.is_some();
+        if (!answering && !self.config.hands_free) || (answering && !self.config.barge_in) {
+            return;
+        }
+        // While Aoun talks, its own voice reaches the microphone: only speech clearly louder
+        // than that echo may interrupt.
+        let heard = match live.turn.as_mut() {
+            Some(turn) => echo_gate(turn, frame, &live.playback, self.config.echo_margin_db),
+            None => frame.to_vec(),
+        };
+        let found = match self.endpointer.push(&heard) {
+            Ok(found) => found,
+            Err(e) => {
+                live.emit(LiveEvent::TurnFailed {
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        for event in found {
+            match event {
+                EndpointEvent::SpeechStarted { .. } => {
+                    if live.interrupt() {
+                        live.emit(LiveEvent::Interrupted);
+                    }
+                    live.set_state(State::Listening);
+                }
+                EndpointEvent::SpeechEnded(utterance) => {
+                    // The speech ended this long before the frame just read.
+                    let since_end = self
+                        .endpointer
+                        .position()
+                        .saturating_sub(utterance.speech_end);
+                    let speech_end = Instant::now()
+                        .checked_sub(since_end)
+                        .unwrap_or_else(Instant::now);
+                    live.turn = Some(self.start_turn(utterance.audio, speech_end));
+                }
+            }
+        }
+    }
+
+    /// At the end of the stream: the last utterance is answered and played to its end.
+    fn drain(&mut self, live: &mut Loop<'_>) -> Result<(), DeviceError> {
+        if live.push_to_talk.is_none() && live.turn.is_none() && self.config.hands_free {
+            if let Some(utterance) = self.endpointer.finish() {
+                live.turn = Some(self.start_turn(utterance.audio, Instant::now()));
+            }
+        }
+        let started = Instant::now();
+        while live.turn.is_some() && started.elapsed() < DRAIN_TIMEOUT {
+            live.pump()?;
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        live.interrupt();
+        live.set_state(State::Idle);
+        Ok(())
+    }
+
+    /// True when the voice activity detector hears speech anywhere in `audio`.
+    fn holds_speech(&mut self, audio: &aoun_audio::Audio) -> bool {
+        let vad = self.endpointer.vad_mut();
+        vad.reset();
+        let frame_len = vad.frame_len();
+        let heard = audio
+            .samples
+            .chunks_exact(frame_len)
+            .any(|frame| vad.is_speech(frame).unwrap_or(false));
+        vad.reset();
+        heard
+    }
+
+    fn start_turn(&self, audio: aoun_audio::Audio, speech_end: Instant) -> Turn {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, messages) = mpsc::channel();
+        let assistant = Arc::clone(&self.assistant);
+        let conversation = Arc::clone(&self.conversation);
+        let language = self.config.language.clone();
+        let stop = Arc::clone(&cancel);
+        let worker = std::thread::spawn(move || {
+            let mut assistant = lock(&assistant);
+            let mut conversation = lock(&conversation);
+            run_turn(
+                &mut assistant,
+                &mut conversation,
+                &audio,
+                language.as_deref(),
+                &stop,
+                &tx,
+            );
+        });
+        Turn {
+            cancel,
+            messages,
+            worker,
+            speech_end,
+            first_audio: None,
+            echo_gap_db: None,
+            done: false,
+        }
+    }
+}
+
+/// The frame the detector may hear while an answer plays: silence unless the microphone is
+/// clearly louder than Aoun's own voice arriving at it.
+fn echo_gate(
+    turn: &mut Turn,
+    frame: &[f32],
+    playback: &PlaybackControl,
+    margin_db: f32,
+) -> Vec<f32> {
+    if !playback.is_playing() {
+        return frame.to_vec();
+    }
+    let window = Duration::from_millis(100);
+    let played = playback.output_dbfs(window);
+    let heard = aoun_audio::rms_dbfs(frame);
+    let started = turn.first_audio.map_or(Duration::ZERO, |at| at.elapsed());
+    if started < ECHO_PROBE {
+        // The person usually listens at first: learn how loud the echo is.
+        let gap = played - heard;
+        turn.echo_gap_db = Some(turn.echo_gap_db.map_or(gap, |g: f32| g.min(gap)));
+        return vec![0.0; frame.len()];
+    }
+    let echo_level = played - turn.echo_gap_db.unwrap_or(0.0);
+    if heard > echo_level + margin_db {
+        frame.to_vec()
+    } else {
+        vec![0.0; frame.len()]
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One turn on the worker thread: every step checks `cancel` so an interruption stops it fast.
+fn run_turn(
+    assistant: &mut Assistant,
+    conversation: &mut Conversation,
+    audio: &aoun_audio::Audio,
+    language: Option<&str>,
+    cancel: &AtomicBool,
+    out: &Sender<WorkerMessage>,
+) {
+    let send = |m: WorkerMessage| {
+        let _ = out.send(m);
+    };
+    send(WorkerMessage::State(State::Transcribing));
+    let outcome =
+        assistant.stream_turn(
+            conversation,
+            audio,
+            language,
+            cancel,
+            &mut |step| match step {
+                crate::TurnStep::Heard(t) => {
+                    send(WorkerMessage::Heard(t.clone()));
+                    send(WorkerMessage::State(State::Thinking));
+                }
+                crate::TurnStep::Sentence { text, audio } => send(WorkerMessage::Sentence {
+                    text: text.to_string(),
+                    audio: audio.clone(),
+                }),
+            },
+        );
+    match outcome {
+        Ok((answer, timings)) => send(WorkerMessage::Done { answer, timings }),
+        Err(TurnError::Cancelled) => {}
+        Err(e) => send(WorkerMessage::Failed(e.to_string())),
+    }
+}
