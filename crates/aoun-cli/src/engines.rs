@@ -58,9 +58,16 @@ pub struct Desk {
     conversation: Conversation,
     /// How long loading took.
     pub load_ms: LoadTimings,
+    /// Where the models are.
+    pub store: Option<ModelStore>,
 }
 
 impl Desk {
+    /// The engines, for a live session; the conversation so far is dropped.
+    pub fn into_assistant(self) -> Assistant {
+        self.assistant
+    }
+
     /// One voice turn.
     pub fn turn(&mut self, audio: &Audio, language: Option<&str>) -> anyhow::Result<TurnReport> {
         Ok(self
@@ -233,6 +240,7 @@ pub fn load(models_dir: Option<PathBuf>, setup: &Setup, quiet: bool) -> anyhow::
             llm_ms,
             tts_ms,
         },
+        store: Some(store),
     })
 }
 
@@ -262,6 +270,7 @@ pub fn load_for_text(
             llm_ms,
             ..LoadTimings::default()
         },
+        store: None,
     })
 }
 

@@ -6,6 +6,7 @@
 mod bench;
 mod bench_tts;
 mod engines;
+mod listen;
 mod output;
 mod voices;
 
@@ -50,6 +51,9 @@ enum Command {
         #[command(flatten)]
         setup: engines::Setup,
     },
+    /// The live conversation: hands-free or push-to-talk, with interruption. Uses the default
+    /// microphone and loudspeaker, or a microphone simulated from WAV questions (`--wav`).
+    Listen(listen::ListenArgs),
     /// Speak any text into a WAV file.
     Say {
         /// Text to speak.
@@ -167,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             output::print_said(&out, &audio, json)
         }
         Command::Voices => voices::run(models_dir, json),
+        Command::Listen(args) => listen::run(args, models_dir, json),
         Command::Models { action } => match action {
             ModelsAction::Fetch { pack, from } => engines::fetch(models_dir, &pack, from, json),
             ModelsAction::Status => engines::status(models_dir, json),

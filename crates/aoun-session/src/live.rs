@@ -141,6 +141,7 @@ enum WorkerMessage {
 struct Turn {
     cancel: Arc<AtomicBool>,
     messages: Receiver<WorkerMessage>,
+    /// Dropping it detaches the worker: a cancelled turn ends on its own.
     worker: JoinHandle<()>,
     /// Wall-clock time the person's speech ended.
     speech_end: Instant,
@@ -190,10 +191,9 @@ impl Loop<'_> {
     fn interrupt(&mut self) -> bool {
         match self.turn.take() {
             Some(turn) => {
+                // The worker stops at its next token or sentence; it is not waited for, so the
+                // microphone keeps being read (the next turn waits for the engines instead).
                 turn.cancel.store(true, Ordering::SeqCst);
-                self.playback.stop();
-                let _ = turn.worker.join();
-                // A sentence queued while the worker was stopping must not play either.
                 self.playback.stop();
                 true
             }

@@ -70,6 +70,7 @@ impl Assistant {
         let mut report = AnswerReport::from_reply(&reply);
         let voice_started = Instant::now();
         let mut spoken: Vec<String> = Vec::new();
+        check(cancel)?;
         if let Reply::Answer(answer) = &reply {
             self.stream_model_answer(
                 answer,

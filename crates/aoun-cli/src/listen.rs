@@ -1,0 +1,185 @@
+//! `aoun listen`: the live conversation, over the microphone and loudspeaker, or over a
+//! microphone simulated from WAV files (for tests and benchmarks on machines without a sound card).
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use aoun_audio::{
+    AudioSink, CpalSink, CpalSource, Pacing, SileroVad, Timeline, WavSink, WavSource, FRAME_SAMPLES,
+};
+use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession};
+
+use crate::engines::{self, Setup};
+
+/// Options of `aoun listen`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ListenArgs {
+    /// Simulate the microphone with these spoken questions, one after the other (at the `--at`
+    /// times, or `--gap` seconds after the previous question ends). Without it, the default
+    /// microphone and loudspeaker are used.
+    #[arg(long = "wav", value_name = "Q.wav")]
+    pub wavs: Vec<PathBuf>,
+    /// Start times in seconds of the questions given with `--wav`, in the same order.
+    #[arg(long = "at", value_name = "SECONDS")]
+    pub at: Vec<f32>,
+    /// Seconds between the end of a question and the next one, when `--at` does not say.
+    #[arg(long, default_value_t = 12.0)]
+    pub gap: f32,
+    /// Seconds of silence after the last question.
+    #[arg(long, default_value_t = 1.5)]
+    pub tail: f32,
+    /// How much of Aoun's own voice the simulated microphone hears back (0 = none).
+    #[arg(long, default_value_t = 0.3)]
+    pub echo: f32,
+    /// Push to talk: the simulated button is held during each question, instead of hands-free.
+    #[arg(long)]
+    pub push_to_talk: bool,
+    /// Write what the simulated loudspeaker played to this WAV file.
+    #[arg(long, value_name = "OUT.wav")]
+    pub out: Option<PathBuf>,
+    /// Silence that ends a question in hands-free mode, in milliseconds.
+    #[arg(long, default_value_t = 600)]
+    pub end_silence_ms: u64,
+    #[command(flatten)]
+    pub setup: Setup,
+}
+
+/// The questions laid out on a timeline, and when each is spoken.
+fn timeline(args: &ListenArgs) -> anyhow::Result<(Timeline, Vec<(Duration, Duration)>)> {
+    let mut timeline = Timeline::new();
+    let mut spans = Vec::new();
+    let mut next = Duration::from_millis(500);
+    for (i, path) in args.wavs.iter().enumerate() {
+        let (audio, _) = aoun_audio::read_wav(path)?;
+        let start = args
+            .at
+            .get(i)
+            .map_or(next, |s| Duration::from_secs_f32(s.max(0.0)));
+        let length = Duration::from_secs_f32(audio.duration_secs());
+        timeline = timeline.clip(start, audio);
+        spans.push((start, start + length));
+        next = start + length + Duration::from_secs_f32(args.gap.max(0.0));
+    }
+    let end =
+        spans.last().map_or(Duration::ZERO, |s| s.1) + Duration::from_secs_f32(args.tail.max(0.0));
+    Ok((timeline.length(end), spans))
+}
+
+/// The events of one live run, printed as they come (text, or one JSON object per line).
+pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+    let events = run_collect(&args, models_dir, json, &mut |event| {
+        print_event(event, json)
+    })?;
+    let _ = events;
+    Ok(())
+}
+
+/// Runs a live session as `args` says, passing every event to `on_event`.
+pub fn run_collect(
+    args: &ListenArgs,
+    models_dir: Option<PathBuf>,
+    quiet: bool,
+    on_event: &mut dyn FnMut(&LiveEvent),
+) -> anyhow::Result<Vec<LiveEvent>> {
+    let desk = engines::load(models_dir, &args.setup, quiet)?;
+    let store = desk.store.clone().context("the model folder is not open")?;
+    let vad = SileroVad::load(
+        &store.verified_path("silero-vad")?,
+        &store.verified_path("onnxruntime")?,
+    )?;
+    let config = LiveConfig {
+        hands_free: !args.push_to_talk,
+        endpoint: aoun_audio::EndpointConfig {
+            trailing_silence: Duration::from_millis(args.end_silence_ms),
+            ..Default::default()
+        },
+        language: args.setup.lang.clone(),
+        ..LiveConfig::default()
+    };
+    let mut session = LiveSession::new(desk.into_assistant(), vad, config);
+    let (control_tx, controls) = mpsc::channel();
+    let (events_tx, events) = mpsc::channel();
+    let mut collected = Vec::new();
+
+    if args.wavs.is_empty() {
+        let mut sink = CpalSink::open_default()?;
+        let mut source = CpalSource::open_default(FRAME_SAMPLES)?;
+        let runner = std::thread::spawn(move || {
+            let outcome = session.run(&mut source, &mut sink, &controls, &events_tx);
+            drop(control_tx);
+            outcome
+        });
+        for event in events.iter() {
+            on_event(&event);
+        }
+        runner
+            .join()
+            .map_err(|_| anyhow::anyhow!("the live session stopped unexpectedly"))??;
+        return Ok(collected);
+    }
+
+    let (timeline, spans) = timeline(args)?;
+    let mut sink = WavSink::new(22_050, Pacing::RealTime);
+    let mut source =
+        WavSource::new(&timeline, Pacing::RealTime).with_echo(sink.control(), args.echo);
+    if args.push_to_talk {
+        // The simulated button, held a little before and after each question.
+        let button = control_tx.clone();
+        let started = Instant::now();
+        std::thread::spawn(move || {
+            for (start, end) in spans {
+                let press = start.saturating_sub(Duration::from_millis(200));
+                std::thread::sleep(press.saturating_sub(started.elapsed()));
+                let _ = button.send(Control::Press);
+                std::thread::sleep(
+                    (end + Duration::from_millis(300)).saturating_sub(started.elapsed()),
+                );
+                let _ = button.send(Control::Release);
+            }
+        });
+    }
+    let (live, microphone, loudspeaker) = (&mut session, &mut source, &mut sink);
+    let printer = std::thread::scope(|scope| {
+        let runner = scope.spawn(move || live.run(microphone, loudspeaker, &controls, &events_tx));
+        for event in events.iter() {
+            on_event(&event);
+            collected.push(event);
+        }
+        runner.join()
+    });
+    printer.map_err(|_| anyhow::anyhow!("the live session stopped unexpectedly"))??;
+    drop(control_tx);
+    if let Some(path) = &args.out {
+        sink.write_wav(path)?;
+    }
+    Ok(collected)
+}
+
+fn print_event(event: &LiveEvent, json: bool) {
+    if json {
+        if let Ok(line) = serde_json::to_string(event) {
+            println!("{line}");
+        }
+        return;
+    }
+    match event {
+        LiveEvent::State { state } => println!("[{state:?}]"),
+        LiveEvent::NoSpeech => println!("(no speech heard)"),
+        LiveEvent::Heard { transcript } => println!("heard ({}): {}", transcript.language, transcript.text),
+        LiveEvent::Speaking { text } => println!("speaking: {text}"),
+        LiveEvent::Answer { answer, timings } => println!(
+            "answer ({}, {:?}): {} | voice to first audio {} ms (speech-to-text {} ms, model first token {} ms)",
+            answer.lang,
+            answer.source,
+            answer.text,
+            timings.voice_to_first_audio_ms.map_or("-".into(), |v| v.to_string()),
+            timings.stt_ms,
+            timings.llm_first_token_ms.map_or("-".into(), |v| v.to_string()),
+        ),
+        LiveEvent::Interrupted => println!("(interrupted)"),
+        LiveEvent::TurnFailed { message } => println!("turn failed: {message}"),
+        LiveEvent::DeviceLost { message } => println!("device lost: {message}"),
+    }
+}
