@@ -23,10 +23,24 @@ pub enum BenchCommand {
     /// Speech synthesis: time to first audio and real-time factor per text length, optionally
     /// side by side with the piper-tts Python package.
     Tts(crate::bench_tts::TtsBench),
+    /// Many turns in a row: resident memory after a warm-up and at the end, as JSON.
+    Soak {
+        /// Number of turns.
+        #[arg(long, default_value_t = 200)]
+        turns: usize,
+        /// Turns before the first memory reading.
+        #[arg(long, default_value_t = 10)]
+        warmup: usize,
+        #[command(flatten)]
+        setup: Setup,
+    },
+    /// The live session: voice-to-voice latency over spoken questions, stage by stage, side by
+    /// side with the usual Python pipeline when `--peer-python` is given.
+    Session(crate::bench_session::SessionBench),
 }
 
 /// Median and 95th percentile (nearest rank) of `values`.
-fn median_p95(values: &mut [u64]) -> serde_json::Value {
+pub fn median_p95(values: &mut [u64]) -> serde_json::Value {
     if values.is_empty() {
         return serde_json::Value::Null;
     }
@@ -52,6 +66,12 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
     let (wavs, turns, setup) = match command {
         BenchCommand::Turn { wavs, turns, setup } => (wavs, turns, setup),
         BenchCommand::Tts(options) => return crate::bench_tts::run(options, models_dir),
+        BenchCommand::Session(options) => return crate::bench_session::run(options, models_dir),
+        BenchCommand::Soak {
+            turns,
+            warmup,
+            setup,
+        } => return soak(turns, warmup, &setup, models_dir),
     };
     let wavs = if wavs.is_empty() {
         default_samples()?
@@ -109,6 +129,58 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
             "load_ms": desk.load_ms,
             "stages": stages,
             "answer_sources": sources,
+        }))?
+    );
+    Ok(())
+}
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `turns` voice turns on the sample questions and reports memory growth after `warmup`.
+fn soak(
+    turns: usize,
+    warmup: usize,
+    setup: &Setup,
+    models_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let questions = default_samples()?
+        .iter()
+        .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
+        .collect::<Result<Vec<_>, _>>()?;
+    if questions.is_empty() || warmup >= turns {
+        anyhow::bail!("give more turns (--turns) than warm-up turns (--warmup)");
+    }
+    let mut desk = engines::load(models_dir, setup, true)?;
+    let mut answered = 0;
+    let mut after_warmup = None;
+    for i in 0..turns {
+        desk.new_person();
+        let report = desk.turn(&questions[i % questions.len()], setup.lang.as_deref())?;
+        if report.audio.is_some() && !report.answer.text.is_empty() {
+            answered += 1;
+        }
+        if i + 1 == warmup {
+            after_warmup = rss_kib();
+        }
+    }
+    let end = rss_kib();
+    let growth = after_warmup
+        .zip(end)
+        .map(|(a, b)| ((b as f64 - a as f64) / a as f64 * 1000.0).round() / 10.0);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "bench": "soak",
+            "turns": turns,
+            "answered": answered,
+            "rss_after_warmup_mib": after_warmup.map(|k| k / 1024),
+            "rss_end_mib": end.map(|k| k / 1024),
+            "growth_percent": growth,
         }))?
     );
     Ok(())

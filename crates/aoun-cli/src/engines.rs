@@ -80,6 +80,11 @@ impl Desk {
         self.conversation = Conversation::default();
     }
 
+    /// Speaks `text` with the voice for `lang`.
+    pub fn say(&mut self, text: &str, lang: Lang) -> anyhow::Result<Audio> {
+        Ok(self.assistant.say(text, lang)?)
+    }
+
     /// Answers typed text.
     pub fn ask(&mut self, text: &str, hint: Option<Lang>) -> AnswerReport {
         self.assistant.answer(&mut self.conversation, text, hint)

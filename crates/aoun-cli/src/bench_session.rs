@@ -1,0 +1,205 @@
+//! `aoun bench session`: voice-to-voice latency of the live session, question after question,
+//! with the usual Python voice pipeline measured on the same questions in the same run.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::Context;
+use aoun_audio::{AudioSink, Pacing, SileroVad, Timeline, WavSink, WavSource};
+use aoun_guide::Lang;
+use aoun_session::{LiveConfig, LiveEvent, LiveSession};
+use serde_json::{json, Value};
+
+use crate::bench::median_p95;
+use crate::engines::{self, Setup};
+
+/// Questions as people ask them at the desk (spoken by the English voice for the benchmark).
+const QUESTIONS: [&str; 20] = [
+    "How much does a passport cost?",
+    "What documents do I need to renew my ID card?",
+    "Where can I get a residence certificate?",
+    "How do I get a copy of my birth certificate?",
+    "Where do I apply for a passport?",
+    "How long does a residence certificate take?",
+    "How do I register with the CNSS?",
+    "What is the AMO Tadamon health insurance?",
+    "How do I get a criminal record extract?",
+    "Where do I legalize my signature?",
+    "How do I renew my driving licence?",
+    "What papers do I need for a marriage file?",
+    "How do I get a family booklet?",
+    "How much is the national ID card renewal?",
+    "Can I ask for a birth certificate online?",
+    "How do I apply for direct social aid?",
+    "Where do I get a certificate of life?",
+    "What are the steps to get a passport?",
+    "How much does the residence certificate cost?",
+    "Where do I renew my national identity card?",
+];
+
+/// Options of `aoun bench session`.
+#[derive(clap::Args, Debug)]
+pub struct SessionBench {
+    /// Number of questions (at most 20 different ones; more repeat them).
+    #[arg(long, default_value_t = 20)]
+    turns: usize,
+    /// Also measure the Python pipeline with this interpreter (a virtual environment with
+    /// faster-whisper, llama-cpp-python and piper-tts; see bench/peers/voice_peer.py).
+    #[arg(long, value_name = "PYTHON")]
+    peer_python: Option<PathBuf>,
+    /// faster-whisper model folder for the peer (made by `voice_peer.py prepare-whisper`).
+    #[arg(long, value_name = "DIR", requires = "peer_python")]
+    peer_whisper: Option<PathBuf>,
+    /// GGUF file the peer's llama.cpp loads (default: the one Aoun uses).
+    #[arg(long, value_name = "FILE.gguf")]
+    peer_gguf: Option<PathBuf>,
+    #[command(flatten)]
+    setup: Setup,
+}
+
+/// Peak resident memory of this process, in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Runs the benchmark and prints its JSON.
+pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut desk = engines::load(models_dir, &options.setup, true)?;
+    let store = desk.store.clone().context("the model folder is not open")?;
+    let questions = (0..options.turns.max(1))
+        .map(|i| desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let vad = SileroVad::load(
+        &store.verified_path("silero-vad")?,
+        &store.verified_path("onnxruntime")?,
+    )?;
+    let config = LiveConfig {
+        language: options.setup.lang.clone(),
+        ..LiveConfig::default()
+    };
+    let end_silence = config.endpoint.trailing_silence;
+    let mut session = LiveSession::new(desk.into_assistant(), vad, config);
+    let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    let mut failures = Vec::new();
+    for (i, question) in questions.iter().enumerate() {
+        // One person, one question: the session answers it and plays the answer to its end.
+        session.new_person();
+        let timeline = Timeline::new()
+            .clip(Duration::from_millis(300), question.clone())
+            .noise(-60.0)
+            .length(Duration::from_secs_f32(question.duration_secs() + 1.5));
+        let mut sink = WavSink::new(22_050, Pacing::RealTime);
+        let mut source = WavSource::new(&timeline, Pacing::RealTime).with_echo(sink.control(), 0.3);
+        let (_controls_tx, controls) = mpsc::channel();
+        let (events_tx, events) = mpsc::channel();
+        session.run(&mut source, &mut sink, &controls, &events_tx)?;
+        drop(events_tx);
+        let answer = events.iter().find_map(|e| match e {
+            LiveEvent::Answer { timings, .. } => Some(timings),
+            _ => None,
+        });
+        let Some(t) = answer else {
+            failures.push(QUESTIONS[i % QUESTIONS.len()]);
+            continue;
+        };
+        let mut add = |name, value: Option<u64>| {
+            if let Some(v) = value {
+                stages.entry(name).or_default().push(v);
+            }
+        };
+        add("voice_to_first_audio_ms", t.voice_to_first_audio_ms);
+        add(
+            "after_end_of_speech_detected_ms",
+            t.voice_to_first_audio_ms
+                .map(|v| v.saturating_sub(end_silence.as_millis() as u64)),
+        );
+        add("stt_ms", Some(t.stt_ms));
+        add("llm_first_token_ms", t.llm_first_token_ms);
+        add("tts_first_audio_ms", t.tts_first_audio_ms);
+        add("total_ms", Some(t.total_ms));
+    }
+    let aoun: serde_json::Map<String, Value> = stages
+        .into_iter()
+        .map(|(name, mut values)| (name.to_string(), median_p95(&mut values)))
+        .collect();
+    let peer = match &options.peer_python {
+        Some(python) => Some(run_peer(&options, python, &store, &questions)?),
+        None => None,
+    };
+    let ratio = peer.as_ref().and_then(|p| {
+        let ours = aoun["after_end_of_speech_detected_ms"]["median"].as_f64()?;
+        let theirs = p["stages"]["voice_to_voice_s"]["median"].as_f64()? * 1000.0;
+        Some((ours / theirs * 100.0).round() / 100.0)
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "bench": "session",
+            "turns": questions.len(),
+            "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "end_of_speech_silence_ms": end_silence.as_millis() as u64,
+            "aoun": aoun,
+            "unanswered": failures,
+            "peak_rss_mib": peak_rss_mib(),
+            "peer": peer,
+            "aoun_over_peer_voice_to_voice": ratio,
+        }))?
+    );
+    Ok(())
+}
+
+/// Runs bench/peers/voice_peer.py on the same questions and returns its JSON.
+fn run_peer(
+    options: &SessionBench,
+    python: &std::path::Path,
+    store: &aoun_models::ModelStore,
+    questions: &[aoun_audio::Audio],
+) -> anyhow::Result<Value> {
+    let whisper = options
+        .peer_whisper
+        .clone()
+        .context("give the peer's faster-whisper model folder with --peer-whisper")?;
+    let gguf = match &options.peer_gguf {
+        Some(path) => path.clone(),
+        None => store.verified_path("smollm2-135m-instruct")?,
+    };
+    let voice = store.verified_path("piper-en_US-joe-medium")?;
+    let dir = tempfile::tempdir()?;
+    let mut wavs = Vec::new();
+    for (i, question) in questions.iter().enumerate() {
+        let path = dir.path().join(format!("q{i:02}.wav"));
+        aoun_audio::write_wav(&path, question)?;
+        wavs.push(path);
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../bench/peers/voice_peer.py"
+    );
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .arg("run")
+        .arg("--whisper")
+        .arg(&whisper)
+        .arg("--gguf")
+        .arg(&gguf)
+        .arg("--voice")
+        .arg(&voice)
+        .args(["--repeats", "1"])
+        .args(&wavs)
+        .output()
+        .context("cannot start the peer's Python")?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "the peer pipeline failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or_default()
+        );
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
