@@ -178,7 +178,10 @@ fn print_event(event: &LiveEvent, json: bool) {
             timings.stt_ms,
             timings.llm_first_token_ms.map_or("-".into(), |v| v.to_string()),
         ),
-        LiveEvent::Interrupted => println!("(interrupted)"),
+        LiveEvent::Interrupted { heard_ms } => match heard_ms {
+            Some(ms) => println!("(interrupted after {ms} ms of speech)"),
+            None => println!("(interrupted)"),
+        },
         LiveEvent::TurnFailed { message } => println!("turn failed: {message}"),
         LiveEvent::DeviceLost { message } => println!("device lost: {message}"),
     }

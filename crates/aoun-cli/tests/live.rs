@@ -87,8 +87,24 @@ fn speaking_over_the_answer_stops_it_and_the_new_question_is_answered() {
         "10",
     ]);
     let interrupted = position(&events, "interrupted").expect("an interruption");
-    let heard = of_kind(&events, "heard");
-    assert_eq!(heard.len(), 2, "{events:#?}");
+    // Over a playing answer, about 100 ms of speech stops it (three 32 ms frames).
+    if let Some(heard) = events[interrupted]["heard_ms"].as_u64() {
+        assert!(heard <= 100, "{}", events[interrupted]);
+    }
+    // Under load the first question may still be in speech recognition when the second comes:
+    // either way, the second is heard after the interruption.
+    let heard_after: Vec<&Value> = events[interrupted..]
+        .iter()
+        .filter(|e| e["event"] == "heard")
+        .collect();
+    assert!(
+        heard_after.iter().any(|e| e["transcript"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase()
+            .contains("passport")),
+        "{events:#?}"
+    );
     let last_answer = events
         .iter()
         .rposition(|e| e["event"] == "answer")

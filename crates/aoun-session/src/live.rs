@@ -81,7 +81,12 @@ pub enum LiveEvent {
         timings: StageTimings,
     },
     /// The person spoke over the answer: it was stopped and cancelled.
-    Interrupted,
+    Interrupted {
+        /// How much of their speech had been heard when the answer was stopped (barge-in over
+        /// an answer), in milliseconds; `None` when the button was pressed or the turn had
+        /// just ended.
+        heard_ms: Option<u64>,
+    },
     /// The turn failed; the session goes on.
     TurnFailed {
         /// One sentence for the person.
@@ -162,6 +167,9 @@ pub struct LiveSession<V: Vad> {
 
 /// How long after an answer starts playing its echo level is measured.
 const ECHO_PROBE: Duration = Duration::from_millis(300);
+/// Consecutive speech frames (32 ms each) over an answer that stop it: about 100 ms of speech,
+/// well before the utterance is long enough to count as a question.
+const BARGE_IN_FRAMES: usize = 3;
 /// Longest wait for the last answer to finish playing when the microphone stream ends.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -173,6 +181,8 @@ struct Loop<'a> {
     state: State,
     turn: Option<Turn>,
     push_to_talk: Option<Vec<f32>>,
+    /// Consecutive frames of speech heard over the answer.
+    speech_over_answer: usize,
 }
 
 impl Loop<'_> {
@@ -195,6 +205,12 @@ impl Loop<'_> {
                 // microphone keeps being read (the next turn waits for the engines instead).
                 turn.cancel.store(true, Ordering::SeqCst);
                 self.playback.stop();
+                // What was heard is still reported; what was about to be said is dropped.
+                for message in turn.messages.try_iter() {
+                    if let WorkerMessage::Heard(transcript) = message {
+                        self.emit(LiveEvent::Heard { transcript });
+                    }
+                }
                 true
             }
             None => false,
@@ -297,6 +313,7 @@ impl<V: Vad> LiveSession<V> {
             state: State::Idle,
             turn: None,
             push_to_talk: None,
+            speech_over_answer: 0,
         };
         self.endpointer.reset();
         loop {
@@ -330,7 +347,7 @@ impl<V: Vad> LiveSession<V> {
         match control {
             Control::Press => {
                 if live.interrupt() {
-                    live.emit(LiveEvent::Interrupted);
+                    live.emit(LiveEvent::Interrupted { heard_ms: None });
                 }
                 live.push_to_talk = Some(Vec::new());
                 live.set_state(State::Listening);
@@ -391,11 +408,28 @@ impl<V: Vad> LiveSession<V> {
                 return;
             }
         };
+        // Stop the answer as soon as the person clearly speaks over it; the endpointer keeps
+        // collecting their words for the next turn.
+        if live.turn.is_some()
+            && self.endpointer.last_probability() >= self.config.endpoint.threshold
+        {
+            live.speech_over_answer += 1;
+            if live.speech_over_answer >= BARGE_IN_FRAMES && live.interrupt() {
+                let heard = frame.len() * live.speech_over_answer;
+                let heard_ms = (heard as u64 * 1000) / aoun_audio::SPEECH_RATE as u64;
+                live.emit(LiveEvent::Interrupted {
+                    heard_ms: Some(heard_ms),
+                });
+                live.set_state(State::Listening);
+            }
+        } else {
+            live.speech_over_answer = 0;
+        }
         for event in found {
             match event {
                 EndpointEvent::SpeechStarted { .. } => {
                     if live.interrupt() {
-                        live.emit(LiveEvent::Interrupted);
+                        live.emit(LiveEvent::Interrupted { heard_ms: None });
                     }
                     live.set_state(State::Listening);
                 }
