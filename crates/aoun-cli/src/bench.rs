@@ -23,6 +23,22 @@ pub enum BenchCommand {
     /// Speech synthesis: time to first audio and real-time factor per text length, optionally
     /// side by side with the piper-tts Python package.
     Tts(crate::bench_tts::TtsBench),
+    /// The language model alone: prompt and generation tokens per second, with llama.cpp
+    /// (llama-cpp-python, through bench/peers/llama_tokens.py) on the same GGUF side by side.
+    Llm {
+        /// Prompt length in tokens (about).
+        #[arg(long, default_value_t = 200)]
+        prompt_tokens: usize,
+        /// Tokens to generate.
+        #[arg(long, default_value_t = 64)]
+        gen_tokens: usize,
+        /// Runs.
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Python with llama-cpp-python installed, for the peer.
+        #[arg(long, value_name = "PYTHON")]
+        peer_python: Option<PathBuf>,
+    },
     /// Many turns in a row: resident memory after a warm-up and at the end, as JSON.
     Soak {
         /// Number of turns.
@@ -67,6 +83,12 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         BenchCommand::Turn { wavs, turns, setup } => (wavs, turns, setup),
         BenchCommand::Tts(options) => return crate::bench_tts::run(options, models_dir),
         BenchCommand::Session(options) => return crate::bench_session::run(options, models_dir),
+        BenchCommand::Llm {
+            prompt_tokens,
+            gen_tokens,
+            repeats,
+            peer_python,
+        } => return llm(prompt_tokens, gen_tokens, repeats, peer_python, models_dir),
         BenchCommand::Soak {
             turns,
             warmup,
@@ -134,6 +156,87 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
     Ok(())
 }
 
+/// Tokens per second of Aoun's language model, and of llama.cpp when a peer Python is given.
+fn llm(
+    prompt_tokens: usize,
+    gen_tokens: usize,
+    repeats: usize,
+    peer_python: Option<PathBuf>,
+    models_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use aoun_llm::{ChatMessage, GenerateOptions, LanguageModel, Role};
+    let store = aoun_models::ModelStore::open(models_dir)?;
+    let gguf = store.verified_path("smollm2-135m-instruct")?;
+    let mut model = aoun_llm::GgufModel::load(&gguf, candle_core::Device::Cpu)?;
+    let filler = "The office opens in the morning and closes in the afternoon. ";
+    let words = filler.repeat(prompt_tokens / 10 + 1);
+    let options = GenerateOptions {
+        max_tokens: gen_tokens,
+        max_sentences: usize::MAX,
+        temperature: None,
+        single_paragraph: false,
+        repeat_penalty: 1.0,
+        seed: 1,
+    };
+    let (mut prompt_rates, mut gen_rates) = (Vec::new(), Vec::new());
+    for run in 0..repeats.max(1) {
+        // A different first word every run, so no cached prefix is reused.
+        let ids = model.encode(&format!("Run {run}. {words}"))?;
+        let text = model.decode(&ids[..prompt_tokens.min(ids.len())])?;
+        let messages = [ChatMessage::new(Role::User, text)];
+        let g = model.generate(&messages, &options, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })?;
+        let computed = g.prompt_tokens - g.reused_prompt_tokens;
+        prompt_rates.push((computed as f64 / (g.prompt_ms.max(1) as f64 / 1000.0)) as u64);
+        if g.generated_tokens > 1 {
+            gen_rates.push(
+                ((g.generated_tokens - 1) as f64 / (g.generate_ms.max(1) as f64 / 1000.0)) as u64,
+            );
+        }
+    }
+    let peer = match peer_python {
+        Some(python) => {
+            let script = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../bench/peers/llama_tokens.py"
+            );
+            let output = std::process::Command::new(python)
+                .arg(script)
+                .arg(&gguf)
+                .args(["--prompt-tokens", &prompt_tokens.to_string()])
+                .args(["--gen-tokens", &gen_tokens.to_string()])
+                .args(["--repeats", &repeats.to_string()])
+                .output()?;
+            if !output.status.success() {
+                anyhow::bail!(
+                    "llama.cpp failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                );
+            }
+            Some(serde_json::from_slice::<serde_json::Value>(&output.stdout)?)
+        }
+        None => None,
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "bench": "llm",
+            "model": gguf,
+            "prompt_tokens": prompt_tokens,
+            "aoun_candle": {
+                "prompt_tok_s": median_p95(&mut prompt_rates),
+                "gen_tok_s": median_p95(&mut gen_rates),
+            },
+            "llama_cpp": peer,
+        }))?
+    );
+    Ok(())
+}
+
 /// Resident memory of this process, in KiB.
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -158,6 +261,7 @@ fn soak(
     let mut desk = engines::load(models_dir, setup, true)?;
     let mut answered = 0;
     let mut after_warmup = None;
+    let mut series = Vec::new();
     for i in 0..turns {
         desk.new_person();
         let report = desk.turn(&questions[i % questions.len()], setup.lang.as_deref())?;
@@ -166,6 +270,9 @@ fn soak(
         }
         if i + 1 == warmup {
             after_warmup = rss_kib();
+        }
+        if (i + 1) % 10 == 0 {
+            series.push(rss_kib().map(|k| k / 1024));
         }
     }
     let end = rss_kib();
@@ -181,6 +288,7 @@ fn soak(
             "rss_after_warmup_mib": after_warmup.map(|k| k / 1024),
             "rss_end_mib": end.map(|k| k / 1024),
             "growth_percent": growth,
+            "rss_every_10_turns_mib": series,
         }))?
     );
     Ok(())
