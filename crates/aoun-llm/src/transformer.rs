@@ -194,6 +194,9 @@ impl Transformer {
     }
 
     fn truncate_cache(&mut self, keep: usize) -> Result<()> {
+        if keep == self.cached_tokens.len() {
+            return Ok(());
+        }
         if keep == 0 {
             self.clear();
             return Ok(());
