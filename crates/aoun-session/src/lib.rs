@@ -10,7 +10,7 @@ mod report;
 mod stream;
 
 pub use live::{Control, LiveConfig, LiveEvent, LiveSession, State};
-pub use phrase::{Phraser, PHRASE_OPTIONS};
+pub use phrase::Phraser;
 pub use report::{AnswerReport, AnswerSource, StageTimings, TurnReport};
 pub use stream::{StepSink, TurnStep};
 
@@ -91,25 +91,7 @@ impl Assistant {
         let started = Instant::now();
         let mut timings = StageTimings::default();
 
-        let stage = Instant::now();
-        let speech = audio.resampled(SPEECH_RATE);
-        timings.resample_ms = ms(stage);
-        if aoun_audio::is_silent(&speech) {
-            return Err(TurnError::Silence);
-        }
-
-        let stage = Instant::now();
-        let transcript = self.stt.transcribe(&speech.samples, language)?;
-        timings.stt_ms = ms(stage);
-        tracing::info!(
-            language = %transcript.language,
-            chars = transcript.text.chars().count(),
-            stt_ms = timings.stt_ms,
-            "heard"
-        );
-        if transcript.text.trim().is_empty() {
-            return Err(TurnError::Silence);
-        }
+        let transcript = self.hear(audio, language, &mut timings)?;
 
         let hint = Lang::from_whisper_code(&transcript.language);
         let answer = self.answer_text(conversation, &transcript.text, hint, &mut timings);
@@ -127,6 +109,35 @@ impl Assistant {
             voice_missing,
             timings,
         })
+    }
+
+    /// Transcribes `audio` (any rate): silence, or speech that yields no words, starts no turn.
+    fn hear(
+        &mut self,
+        audio: &Audio,
+        language: Option<&str>,
+        timings: &mut StageTimings,
+    ) -> Result<aoun_stt::Transcript, TurnError> {
+        let stage = Instant::now();
+        let speech = audio.resampled(SPEECH_RATE);
+        timings.resample_ms = ms(stage);
+        if aoun_audio::is_silent(&speech) {
+            return Err(TurnError::Silence);
+        }
+        let stage = Instant::now();
+        let transcript = self.stt.transcribe(&speech.samples, language)?;
+        timings.stt_ms = ms(stage);
+        // Logs carry no words of what people say: lengths and timings only.
+        tracing::info!(
+            language = %transcript.language,
+            chars = transcript.text.chars().count(),
+            stt_ms = timings.stt_ms,
+            "heard"
+        );
+        if transcript.text.trim().is_empty() {
+            return Err(TurnError::Silence);
+        }
+        Ok(transcript)
     }
 
     /// Answers typed or transcribed text, phrasing it with the language model when one speaks
@@ -241,52 +252,6 @@ enum SpeakError {
     Tts(TtsError),
 }
 
-/// Splits text into sentences for synthesis, keeping each end mark with its sentence.
-pub fn split_sentences(text: &str) -> Vec<String> {
-    let mut sentences = Vec::new();
-    let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        current.push(c);
-        let ends = matches!(c, '.' | '!' | '?' | '؟' | '…');
-        if ends && chars.peek().is_none_or(|n| n.is_whitespace()) {
-            let sentence = current.trim().to_string();
-            if !sentence.is_empty() {
-                sentences.push(sentence);
-            }
-            current.clear();
-        }
-    }
-    let rest = current.trim();
-    if !rest.is_empty() {
-        sentences.push(rest.to_string());
-    }
-    sentences
-}
-
 fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_sentences_in_latin_and_arabic_punctuation() {
-        assert_eq!(
-            split_sentences("It costs 500 dirhams. Go to the annex! Details؟ yes"),
-            [
-                "It costs 500 dirhams.",
-                "Go to the annex!",
-                "Details؟",
-                "yes"
-            ]
-        );
-        assert_eq!(
-            split_sentences("Version 3.5 is fine."),
-            ["Version 3.5 is fine."]
-        );
-        assert!(split_sentences("   ").is_empty());
-    }
 }

@@ -7,16 +7,6 @@ use aoun_llm::{
     ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, TokenSink,
 };
 
-/// Generation limits for a spoken answer: three short sentences at most.
-pub const PHRASE_OPTIONS: GenerateOptions = GenerateOptions {
-    max_tokens: 96,
-    max_sentences: 3,
-    temperature: None,
-    single_paragraph: true,
-    repeat_penalty: 1.1,
-    seed: 299_792_458,
-};
-
 /// A loaded language model and the languages it can speak (declared in the model manifest).
 pub struct Phraser {
     model: Box<dyn LanguageModel>,
@@ -53,22 +43,23 @@ impl Phraser {
         // The opening words are held back until it is clear whether they are a label.
         let mut head = String::new();
         let mut head_done = false;
-        let mut generation = self
-            .model
-            .generate(&messages, &PHRASE_OPTIONS, &mut |piece| {
-                if head_done {
-                    return on_text(piece);
-                }
-                head.push_str(piece);
-                let after_colon = head
-                    .split_once(':')
-                    .is_some_and(|(_, rest)| !rest.trim().is_empty());
-                if after_colon || head.split_whitespace().count() > LABEL_WORDS + 1 {
-                    head_done = true;
-                    return on_text(strip_lead_in(&head));
-                }
-                ControlFlow::Continue(())
-            })?;
+        // The default limits are those of a spoken answer: one paragraph, three sentences at most.
+        let mut generation =
+            self.model
+                .generate(&messages, &GenerateOptions::default(), &mut |piece| {
+                    if head_done {
+                        return on_text(piece);
+                    }
+                    head.push_str(piece);
+                    let after_colon = head
+                        .split_once(':')
+                        .is_some_and(|(_, rest)| !rest.trim().is_empty());
+                    if after_colon || head.split_whitespace().count() > LABEL_WORDS + 1 {
+                        head_done = true;
+                        return on_text(strip_lead_in(&head));
+                    }
+                    ControlFlow::Continue(())
+                })?;
         if !head_done && !head.trim().is_empty() {
             // A short answer ended before the label check: hand over what was held back. The
             // listener's verdict no longer matters, generation is over.

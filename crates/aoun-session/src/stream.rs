@@ -5,15 +5,13 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use aoun_audio::{Audio, SPEECH_RATE};
+use aoun_audio::Audio;
 use aoun_guide::{Answer, Lang, Reply};
 use aoun_llm::finish_cleanly;
 use aoun_stt::Transcript;
+use aoun_tts::split_sentences;
 
-use crate::{
-    ms, split_sentences, AnswerReport, AnswerSource, Assistant, Conversation, StageTimings,
-    TurnError,
-};
+use crate::{ms, AnswerReport, AnswerSource, Assistant, Conversation, StageTimings, TurnError};
 
 /// A step of a streamed turn.
 #[derive(Debug)]
@@ -46,18 +44,7 @@ impl Assistant {
     ) -> Result<(AnswerReport, StageTimings), TurnError> {
         let started = Instant::now();
         let mut timings = StageTimings::default();
-        let stage = Instant::now();
-        let speech = audio.resampled(SPEECH_RATE);
-        timings.resample_ms = ms(stage);
-        if aoun_audio::is_silent(&speech) {
-            return Err(TurnError::Silence);
-        }
-        let stage = Instant::now();
-        let transcript = self.stt.transcribe(&speech.samples, language)?;
-        timings.stt_ms = ms(stage);
-        if transcript.text.trim().is_empty() {
-            return Err(TurnError::Silence);
-        }
+        let transcript = self.hear(audio, language, &mut timings)?;
         check(cancel)?;
         on_step(TurnStep::Heard(&transcript));
 
