@@ -395,9 +395,9 @@ impl<V: Vad> LiveSession<V> {
         }
         // While Aoun talks, its own voice reaches the microphone: only speech clearly louder
         // than that echo may interrupt.
-        let heard = match live.turn.as_mut() {
+        let (heard, passed) = match live.turn.as_mut() {
             Some(turn) => echo_gate(turn, frame, &live.playback, self.config.echo_margin_db),
-            None => frame.to_vec(),
+            None => (frame.to_vec(), true),
         };
         let found = match self.endpointer.push(&heard) {
             Ok(found) => found,
@@ -410,9 +410,10 @@ impl<V: Vad> LiveSession<V> {
         };
         // Stop the answer as soon as the person clearly speaks over it; the endpointer keeps
         // collecting their words for the next turn.
-        if live.turn.is_some()
-            && self.endpointer.last_probability() >= self.config.endpoint.threshold
-        {
+        // Only frames that passed the echo gate count: the detector's memory of earlier speech
+        // must not carry a muted frame over the threshold.
+        let speech = passed && self.endpointer.last_probability() >= self.config.endpoint.threshold;
+        if live.turn.is_some() && speech {
             live.speech_over_answer += 1;
             if live.speech_over_answer >= BARGE_IN_FRAMES && live.interrupt() {
                 let heard = frame.len() * live.speech_over_answer;
@@ -509,32 +510,42 @@ impl<V: Vad> LiveSession<V> {
     }
 }
 
-/// The frame the detector may hear while an answer plays: silence unless the microphone is
-/// clearly louder than Aoun's own voice arriving at it.
+/// How far back the loudest played frame is looked for: the echo reaches the microphone after
+/// the loudspeaker's and the room's delays.
+const ECHO_WINDOW: Duration = Duration::from_millis(300);
+
+/// The frame the detector may hear while an answer plays, and whether it passed the gate:
+/// silence unless the microphone is clearly louder than Aoun's own voice arriving at it.
 fn echo_gate(
     turn: &mut Turn,
     frame: &[f32],
     playback: &PlaybackControl,
     margin_db: f32,
-) -> Vec<f32> {
+) -> (Vec<f32>, bool) {
     if !playback.is_playing() {
-        return frame.to_vec();
+        return (frame.to_vec(), true);
     }
-    let window = Duration::from_millis(100);
-    let played = playback.output_dbfs(window);
+    // The loudest frame played lately: the echo now heard may come from any of them.
+    let played = playback
+        .recent_output(ECHO_WINDOW)
+        .samples
+        .chunks(frame.len().max(1))
+        .map(aoun_audio::rms_dbfs)
+        .fold(f32::MIN, f32::max);
     let heard = aoun_audio::rms_dbfs(frame);
     let started = turn.first_audio.map_or(Duration::ZERO, |at| at.elapsed());
     if started < ECHO_PROBE {
-        // The person usually listens at first: learn how loud the echo is.
+        // The person usually listens at first: learn how much quieter the echo is. The smallest
+        // gap seen is kept, so the gate errs on the side of not hearing itself.
         let gap = played - heard;
         turn.echo_gap_db = Some(turn.echo_gap_db.map_or(gap, |g: f32| g.min(gap)));
-        return vec![0.0; frame.len()];
+        return (vec![0.0; frame.len()], false);
     }
-    let echo_level = played - turn.echo_gap_db.unwrap_or(0.0);
+    let echo_level = played - turn.echo_gap_db.unwrap_or(0.0).max(0.0);
     if heard > echo_level + margin_db {
-        frame.to_vec()
+        (frame.to_vec(), true)
     } else {
-        vec![0.0; frame.len()]
+        (vec![0.0; frame.len()], false)
     }
 }
 
