@@ -7,6 +7,7 @@
 //! text, guide, language model, speech synthesis) and hands over one sentence of audio at a time,
 //! so the first sentence plays while the rest is still being written and synthesized.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -170,6 +171,9 @@ const ECHO_PROBE: Duration = Duration::from_millis(300);
 /// Consecutive speech frames (32 ms each) over an answer that stop it: about 100 ms of speech,
 /// well before the utterance is long enough to count as a question.
 const BARGE_IN_FRAMES: usize = 3;
+/// Microphone frames kept before the echo gate (about 640 ms): enough for the endpointer's
+/// pre-roll and the first syllables said over an answer.
+const RECENT_FRAMES: usize = 20;
 /// Longest wait for the last answer to finish playing when the microphone stream ends.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -183,6 +187,9 @@ struct Loop<'a> {
     push_to_talk: Option<Vec<f32>>,
     /// Consecutive frames of speech heard over the answer.
     speech_over_answer: usize,
+    /// The last microphone frames as they were heard, before the echo gate: when the person
+    /// interrupts, their first words were gated and are read again from here.
+    recent: VecDeque<Vec<f32>>,
 }
 
 impl Loop<'_> {
@@ -314,6 +321,7 @@ impl<V: Vad> LiveSession<V> {
             turn: None,
             push_to_talk: None,
             speech_over_answer: 0,
+            recent: VecDeque::with_capacity(RECENT_FRAMES + 1),
         };
         self.endpointer.reset();
         loop {
@@ -389,6 +397,10 @@ impl<V: Vad> LiveSession<V> {
             buffer.extend_from_slice(frame);
             return;
         }
+        live.recent.push_back(frame.to_vec());
+        if live.recent.len() > RECENT_FRAMES {
+            live.recent.pop_front();
+        }
         let answering = live.turn.is_some();
         if (!answering && !self.config.hands_free) || (answering && !self.config.barge_in) {
             return;
@@ -399,7 +411,7 @@ impl<V: Vad> LiveSession<V> {
             Some(turn) => echo_gate(turn, frame, &live.playback, self.config.echo_margin_db),
             None => (frame.to_vec(), true),
         };
-        let found = match self.endpointer.push(&heard) {
+        let mut found = match self.endpointer.push(&heard) {
             Ok(found) => found,
             Err(e) => {
                 live.emit(LiveEvent::TurnFailed {
@@ -422,6 +434,12 @@ impl<V: Vad> LiveSession<V> {
                     heard_ms: Some(heard_ms),
                 });
                 live.set_state(State::Listening);
+                // The gate muted the person's first words: read them again, as heard.
+                self.endpointer.reset();
+                found.clear();
+                for recent in &live.recent {
+                    found.extend(self.endpointer.push(recent).unwrap_or_default());
+                }
             }
         } else {
             live.speech_over_answer = 0;
@@ -512,7 +530,7 @@ impl<V: Vad> LiveSession<V> {
 
 /// How far back the loudest played frame is looked for: the echo reaches the microphone after
 /// the loudspeaker's and the room's delays.
-const ECHO_WINDOW: Duration = Duration::from_millis(300);
+const ECHO_WINDOW: Duration = Duration::from_millis(100);
 
 /// The frame the detector may hear while an answer plays, and whether it passed the gate:
 /// silence unless the microphone is clearly louder than Aoun's own voice arriving at it.
