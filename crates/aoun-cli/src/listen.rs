@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aoun_audio::{
-    AudioSink, CpalSink, CpalSource, Pacing, SileroVad, Timeline, WavSink, WavSource, FRAME_SAMPLES,
+    AudioSink, AudioSource, CpalSink, CpalSource, Pacing, SileroVad, Timeline, WavSink, WavSource,
+    FRAME_SAMPLES,
 };
 use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession};
 
@@ -67,23 +68,10 @@ fn timeline(args: &ListenArgs) -> anyhow::Result<(Timeline, Vec<(Duration, Durat
     Ok((timeline.length(end), spans))
 }
 
-/// The events of one live run, printed as they come (text, or one JSON object per line).
+/// Runs a live session as `args` says, printing its events as they come (text, or one JSON
+/// object per line).
 pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let events = run_collect(&args, models_dir, json, &mut |event| {
-        print_event(event, json)
-    })?;
-    let _ = events;
-    Ok(())
-}
-
-/// Runs a live session as `args` says, passing every event to `on_event`.
-pub fn run_collect(
-    args: &ListenArgs,
-    models_dir: Option<PathBuf>,
-    quiet: bool,
-    on_event: &mut dyn FnMut(&LiveEvent),
-) -> anyhow::Result<Vec<LiveEvent>> {
-    let desk = engines::load(models_dir, &args.setup, quiet)?;
+    let desk = engines::load(models_dir, &args.setup, json)?;
     let store = desk.store.clone().context("the model folder is not open")?;
     let vad = SileroVad::load(
         &store.verified_path("silero-vad")?,
@@ -100,27 +88,14 @@ pub fn run_collect(
     };
     let mut session = LiveSession::new(desk.into_assistant(), vad, config);
     let (control_tx, controls) = mpsc::channel();
-    let (events_tx, events) = mpsc::channel();
-    let mut collected = Vec::new();
 
     if args.wavs.is_empty() {
         let mut sink = CpalSink::open_default()?;
         let mut source = CpalSource::open_default(FRAME_SAMPLES)?;
-        let runner = std::thread::spawn(move || {
-            let outcome = session.run(&mut source, &mut sink, &controls, &events_tx);
-            drop(control_tx);
-            outcome
-        });
-        for event in events.iter() {
-            on_event(&event);
-        }
-        runner
-            .join()
-            .map_err(|_| anyhow::anyhow!("the live session stopped unexpectedly"))??;
-        return Ok(collected);
+        return drive(&mut session, &mut source, &mut sink, controls, json);
     }
 
-    let (timeline, spans) = timeline(args)?;
+    let (timeline, spans) = timeline(&args)?;
     let mut sink = WavSink::new(22_050, Pacing::RealTime);
     let mut source =
         WavSource::new(&timeline, Pacing::RealTime).with_echo(sink.control(), args.echo);
@@ -140,21 +115,32 @@ pub fn run_collect(
             }
         });
     }
-    let (live, microphone, loudspeaker) = (&mut session, &mut source, &mut sink);
-    let printer = std::thread::scope(|scope| {
-        let runner = scope.spawn(move || live.run(microphone, loudspeaker, &controls, &events_tx));
-        for event in events.iter() {
-            on_event(&event);
-            collected.push(event);
-        }
-        runner.join()
-    });
-    printer.map_err(|_| anyhow::anyhow!("the live session stopped unexpectedly"))??;
+    drive(&mut session, &mut source, &mut sink, controls, json)?;
     drop(control_tx);
     if let Some(path) = &args.out {
         sink.write_wav(path)?;
     }
-    Ok(collected)
+    Ok(())
+}
+
+/// Runs the session on its own thread and prints its events on this one until it ends.
+fn drive(
+    session: &mut LiveSession<SileroVad>,
+    source: &mut dyn AudioSource,
+    sink: &mut dyn AudioSink,
+    controls: mpsc::Receiver<Control>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (events_tx, events) = mpsc::channel();
+    let outcome = std::thread::scope(|scope| {
+        let runner = scope.spawn(move || session.run(source, sink, &controls, &events_tx));
+        for event in events.iter() {
+            print_event(&event, json);
+        }
+        runner.join()
+    });
+    outcome.map_err(|_| anyhow::anyhow!("the live session stopped unexpectedly"))??;
+    Ok(())
 }
 
 fn print_event(event: &LiveEvent, json: bool) {

@@ -73,8 +73,7 @@ impl Assistant {
             // sentence.
             for sentence in split_sentences(&report.text) {
                 check(cancel)?;
-                self.speak_sentence(&sentence, report.lang, &mut spoken, on_step)?;
-                timings.tts_first_audio_ms.get_or_insert(ms(voice_started));
+                self.speak_sentence(&sentence, report.lang, &mut spoken, &mut timings, on_step)?;
             }
         } else {
             report.text = spoken.join(" ");
@@ -126,11 +125,12 @@ impl Assistant {
                     report.rejected = Some(why);
                     return ControlFlow::Break(());
                 }
-                if let Err(e) = self.speak_sentence(&sentence, answer.lang, spoken, on_step) {
+                if let Err(e) =
+                    self.speak_sentence(&sentence, answer.lang, spoken, timings, on_step)
+                {
                     failure = Some(e);
                     return ControlFlow::Break(());
                 }
-                timings.tts_first_audio_ms.get_or_insert(ms(stage));
             }
             pending = rest;
             ControlFlow::Continue(())
@@ -146,7 +146,9 @@ impl Assistant {
                 let last = finish_cleanly(&pending);
                 if report.rejected.is_none() && !last.is_empty() {
                     match self.accept_model_sentence(answer, &last, spoken.is_empty()) {
-                        Ok(()) => self.speak_sentence(&last, answer.lang, spoken, on_step)?,
+                        Ok(()) => {
+                            self.speak_sentence(&last, answer.lang, spoken, timings, on_step)?
+                        }
                         Err(why) => report.rejected = Some(why),
                     }
                 }
@@ -171,15 +173,19 @@ impl Assistant {
         verdict.map_err(|v| v.to_string())
     }
 
-    /// Synthesizes one sentence and hands it over.
+    /// Synthesizes one sentence and hands it over; the first one's synthesis time is
+    /// `tts_first_audio_ms`, as in a whole turn.
     fn speak_sentence(
         &mut self,
         sentence: &str,
         lang: Lang,
         spoken: &mut Vec<String>,
+        timings: &mut StageTimings,
         on_step: &mut StepSink<'_>,
     ) -> Result<(), TurnError> {
+        let stage = Instant::now();
         let audio = self.say(sentence, lang)?;
+        timings.tts_first_audio_ms.get_or_insert(ms(stage));
         on_step(TurnStep::Sentence {
             text: sentence,
             audio: &audio,
