@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::engines::{self, Setup};
+use aoun_desk::Setup;
 
 /// What to measure.
 #[derive(clap::Subcommand)]
@@ -107,7 +107,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         .iter()
         .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut desk = engines::load(models_dir, &setup, true)?;
+    let mut desk = aoun_desk::load(models_dir, &setup, &mut aoun_desk::Quiet)?;
     let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
     let mut sources: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..turns {
@@ -258,7 +258,7 @@ fn soak(
     if questions.is_empty() || warmup >= turns {
         anyhow::bail!("give more turns (--turns) than warm-up turns (--warmup)");
     }
-    let mut desk = engines::load(models_dir, setup, true)?;
+    let mut desk = aoun_desk::load(models_dir, setup, &mut aoun_desk::Quiet)?;
     let mut answered = 0;
     let mut after_warmup = None;
     let mut series = Vec::new();

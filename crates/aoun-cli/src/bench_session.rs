@@ -12,7 +12,7 @@ use aoun_session::{LiveConfig, LiveEvent, LiveSession};
 use serde_json::{json, Value};
 
 use crate::bench::median_p95;
-use crate::engines::{self, Setup};
+use aoun_desk::Setup;
 
 /// Questions as people ask them at the desk (spoken by the English voice for the benchmark).
 const QUESTIONS: [&str; 20] = [
@@ -68,7 +68,7 @@ fn peak_rss_mib() -> Option<f64> {
 
 /// Runs the benchmark and prints its JSON.
 pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let mut desk = engines::load(models_dir, &options.setup, true)?;
+    let mut desk = aoun_desk::load(models_dir, &options.setup, &mut aoun_desk::Quiet)?;
     let store = desk.store.clone().context("the model folder is not open")?;
     let questions = (0..options.turns.max(1))
         .map(|i| desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En))

@@ -12,7 +12,9 @@ use aoun_audio::{
 };
 use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession};
 
-use crate::engines::{self, Setup};
+use crate::output::Loading;
+
+use aoun_desk::Setup;
 
 /// Options of `aoun listen`.
 #[derive(clap::Args, Debug, Clone)]
@@ -71,7 +73,7 @@ fn timeline(args: &ListenArgs) -> anyhow::Result<(Timeline, Vec<(Duration, Durat
 /// Runs a live session as `args` says, printing its events as they come (text, or one JSON
 /// object per line).
 pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let desk = engines::load(models_dir, &args.setup, json)?;
+    let desk = aoun_desk::load(models_dir, &args.setup, &mut Loading { quiet: json })?;
     let store = desk.store.clone().context("the model folder is not open")?;
     let vad = SileroVad::load(
         &store.verified_path("silero-vad")?,

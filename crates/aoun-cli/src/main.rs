@@ -6,8 +6,8 @@
 mod bench;
 mod bench_session;
 mod bench_tts;
-mod engines;
 mod listen;
+mod models;
 mod output;
 mod voices;
 
@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::output::Loading;
 
 /// Aoun (عون): ask out loud how to get public-service papers, hear a short, correct answer.
 #[derive(Parser)]
@@ -43,14 +45,14 @@ enum Command {
         #[arg(long, value_name = "OUT.wav")]
         out: PathBuf,
         #[command(flatten)]
-        setup: engines::Setup,
+        setup: aoun_desk::Setup,
     },
     /// Answer a typed question the way a spoken one is answered.
     Ask {
         /// The question.
         text: String,
         #[command(flatten)]
-        setup: engines::Setup,
+        setup: aoun_desk::Setup,
     },
     /// The live conversation: hands-free or push-to-talk, with interruption. Uses the default
     /// microphone and loudspeaker, or a microphone simulated from WAV questions (`--wav`).
@@ -141,7 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Converse { wav, out, setup } => {
             let (audio, _) = aoun_audio::read_wav(&wav)?;
-            let mut desk = engines::load(models_dir, &setup, json)?;
+            let mut desk = aoun_desk::load(models_dir, &setup, &mut Loading { quiet: json })?;
             let report = desk.turn(&audio, setup.lang.as_deref())?;
             let written = match &report.audio {
                 Some(speech) => {
@@ -153,8 +155,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             output::print_turn(&report, written, &desk.load_ms, json)
         }
         Command::Ask { text, setup } => {
-            let mut desk = engines::load_for_text(models_dir, &setup, json)?;
-            let hint = engines::parse_lang(setup.lang.as_deref())?;
+            let mut desk =
+                aoun_desk::load_for_text(models_dir, &setup, &mut Loading { quiet: json })?;
+            let hint = aoun_desk::parse_lang(setup.lang.as_deref())?;
             let answer = desk.ask(&text, hint);
             output::print_answer(&answer, json)
         }
@@ -166,16 +169,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             slower,
         } => {
             let rate = if slower { aoun_tts::SLOWER_RATE } else { rate };
-            let lang = engines::parse_lang(Some(&lang))?.unwrap_or(aoun_guide::Lang::En);
-            let audio = engines::say(models_dir, &text, lang, rate)?;
+            let lang = aoun_desk::parse_lang(Some(&lang))?.unwrap_or(aoun_guide::Lang::En);
+            let audio = aoun_desk::say(models_dir, &text, lang, rate)?;
             aoun_audio::write_wav(&out, &audio)?;
             output::print_said(&out, &audio, json)
         }
         Command::Voices => voices::run(models_dir, json),
         Command::Listen(args) => listen::run(args, models_dir, json),
         Command::Models { action } => match action {
-            ModelsAction::Fetch { pack, from } => engines::fetch(models_dir, &pack, from, json),
-            ModelsAction::Status => engines::status(models_dir, json),
+            ModelsAction::Fetch { pack, from } => models::fetch(models_dir, &pack, from, json),
+            ModelsAction::Status => models::status(models_dir, json),
         },
         Command::Guide {
             action: GuideAction::Check { dir },

@@ -6,7 +6,32 @@ use aoun_audio::Audio;
 use aoun_session::{AnswerReport, TurnReport};
 use serde_json::json;
 
-use crate::engines::LoadTimings;
+use aoun_desk::{LoadProgress, LoadTimings};
+
+/// Reports each loading step on standard error ("loading voices… 0.4 s"), unless quiet.
+pub struct Loading {
+    /// Print nothing (JSON output).
+    pub quiet: bool,
+}
+
+impl LoadProgress for Loading {
+    fn started(&mut self, label: &str) {
+        if !self.quiet {
+            eprint!("loading {label}… ");
+        }
+    }
+
+    fn finished(&mut self, _: &str, ms: u64, ok: bool) {
+        if self.quiet {
+            return;
+        }
+        if ok {
+            eprintln!("{:.1} s", ms as f64 / 1000.0);
+        } else {
+            eprintln!("failed");
+        }
+    }
+}
 
 /// Replaces Rust's panic report with one sentence: a person never sees a backtrace.
 pub fn install_panic_message() {

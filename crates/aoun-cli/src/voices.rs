@@ -6,12 +6,10 @@ use aoun_models::ModelStore;
 use aoun_tts::{TextToSpeech, VoiceSource};
 use serde_json::json;
 
-use crate::engines;
-
 /// Loads the voices as a turn would, and prints the choice per language.
 pub fn run(models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
     let store = ModelStore::open(models_dir)?;
-    let set = engines::load_voice_set(&store)?;
+    let set = aoun_desk::load_voice_set(&store)?;
     let rows: Vec<serde_json::Value> = set
         .choices
         .iter()

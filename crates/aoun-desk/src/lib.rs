@@ -1,13 +1,17 @@
-//! Loading the engines a command needs from the model store, with progress on standard error.
+//! Assembles Aoun's engines from the model store.
+//!
+//! The command line, the desktop app and the tests all load engines the same way: speech
+//! recognition, the language model (optional), a voice per language and the content pack, each
+//! step reported to a [`LoadProgress`] so a long load shows where it is.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use aoun_audio::Audio;
 use aoun_guide::{Guide, Lang};
 use aoun_llm::GgufModel;
-use aoun_models::{FetchOptions, ModelKind, ModelStore, Pack};
+use aoun_models::{ModelKind, ModelStore};
 use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
 use aoun_stt::{WhisperOptions, WhisperStt};
 use aoun_tts::{SpeechRuntime, VoiceCandidate, VoiceSet};
@@ -20,24 +24,28 @@ const LLM_MODEL: &str = "smollm2-135m-instruct";
 /// The Arabic diacritizer of the registry pack.
 const TASHKEEL_MODEL: &str = "tashkeel";
 
-/// Options shared by the commands that answer questions.
-#[derive(clap::Args, Debug, Clone)]
+/// Which engines to load and how: the choices shared by every way of running Aoun.
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Setup {
     /// Language spoken (ar, fr, en; `ary` for Darija with `ask`); detected when left out.
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub lang: Option<String>,
     /// Content pack folder (default: the pack built into the program).
-    #[arg(long, value_name = "DIR")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "DIR"))]
     pub guide: Option<PathBuf>,
     /// Phrase answers with this GGUF chat model instead of the pack's; it answers in the
     /// languages its file declares (`general.languages`).
-    #[arg(long, value_name = "FILE.gguf", conflicts_with = "no_llm")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "FILE.gguf", conflicts_with = "no_llm")
+    )]
     pub llm: Option<PathBuf>,
     /// Answer from the content pack's templates only, without the language model.
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub no_llm: bool,
     /// CPU threads for speech recognition (default: all cores).
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub threads: Option<usize>,
 }
 
@@ -102,27 +110,32 @@ pub fn parse_lang(code: Option<&str>) -> anyhow::Result<Option<Lang>> {
     }
 }
 
+/// Told about each loading step, so a long load can show where it is.
+pub trait LoadProgress {
+    /// A step (`label`, e.g. "speech recognition") begins.
+    fn started(&mut self, label: &str);
+    /// The step ended after `ms` milliseconds, successfully or not.
+    fn finished(&mut self, label: &str, ms: u64, ok: bool);
+}
+
+/// Loads without reporting.
+pub struct Quiet;
+
+impl LoadProgress for Quiet {
+    fn started(&mut self, _: &str) {}
+    fn finished(&mut self, _: &str, _: u64, _: bool) {}
+}
+
 fn step<T>(
     label: &str,
-    quiet: bool,
+    progress: &mut dyn LoadProgress,
     work: impl FnOnce() -> anyhow::Result<T>,
 ) -> anyhow::Result<(T, u64)> {
-    if !quiet {
-        eprint!("loading {label}… ");
-    }
+    progress.started(label);
     let started = Instant::now();
     let value = work();
     let ms = started.elapsed().as_millis() as u64;
-    if !quiet {
-        eprintln!(
-            "{}",
-            if value.is_ok() {
-                format!("{:.1} s", ms as f64 / 1000.0)
-            } else {
-                "failed".into()
-            }
-        );
-    }
+    progress.finished(label, ms, value.is_ok());
     Ok((value?, ms))
 }
 
@@ -143,12 +156,12 @@ fn languages_of(codes: &[String]) -> Vec<Lang> {
 fn load_phraser(
     store: &ModelStore,
     setup: &Setup,
-    quiet: bool,
+    progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Option<(Phraser, u64)>> {
     if setup.no_llm {
         return Ok(None);
     }
-    let (phraser, ms) = step("the language model", quiet, || {
+    let (phraser, ms) = step("the language model", progress, || {
         let (model, speaks) = match &setup.llm {
             Some(file) => {
                 let model = GgufModel::load(file, candle_core::Device::Cpu)?;
@@ -224,18 +237,22 @@ fn espeak_data_parent(data: &Path) -> PathBuf {
 }
 
 /// Loads everything a voice turn needs.
-pub fn load(models_dir: Option<PathBuf>, setup: &Setup, quiet: bool) -> anyhow::Result<Desk> {
+pub fn load(
+    models_dir: Option<PathBuf>,
+    setup: &Setup,
+    progress: &mut dyn LoadProgress,
+) -> anyhow::Result<Desk> {
     let store = ModelStore::open(models_dir)?;
     let guide = guide(setup)?;
     let mut options = WhisperOptions::default();
     if let Some(threads) = setup.threads {
         options.threads = threads;
     }
-    let (stt, stt_ms) = step("speech recognition", quiet, || {
+    let (stt, stt_ms) = step("speech recognition", progress, || {
         Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
     })?;
-    let phraser = load_phraser(&store, setup, quiet)?;
-    let (voices, tts_ms) = step("voices", quiet, || load_voices(&store))?;
+    let phraser = load_phraser(&store, setup, progress)?;
+    let (voices, tts_ms) = step("voices", progress, || load_voices(&store))?;
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
         assistant: Assistant::new(Box::new(stt), phraser.map(|(p, _)| p), voices, guide),
@@ -253,14 +270,14 @@ pub fn load(models_dir: Option<PathBuf>, setup: &Setup, quiet: bool) -> anyhow::
 pub fn load_for_text(
     models_dir: Option<PathBuf>,
     setup: &Setup,
-    quiet: bool,
+    progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Desk> {
     let guide = guide(setup)?;
     let phraser = if setup.no_llm {
         None
     } else {
         let store = ModelStore::open(models_dir)?;
-        load_phraser(&store, setup, quiet)?
+        load_phraser(&store, setup, progress)?
     };
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
@@ -307,60 +324,4 @@ pub fn say(
     voice.engine.set_rate(rate);
     let mut assistant = Assistant::new(Box::new(NoSpeechInput), None, voices, Guide::embedded());
     Ok(assistant.say(text, lang)?)
-}
-
-/// `aoun models fetch`.
-pub fn fetch(
-    models_dir: Option<PathBuf>,
-    pack: &str,
-    from: Option<PathBuf>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let store = ModelStore::open(models_dir)?;
-    let pack: Pack = pack.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-    let options = match from {
-        Some(dir) => FetchOptions::from_folder(pack, dir),
-        None => FetchOptions::pip(pack),
-    };
-    let report = if json {
-        aoun_models::fetch_with(&store, &options, &mut aoun_models::NoProgress)?
-    } else {
-        aoun_models::fetch_with(&store, &options, &mut aoun_models::BarProgress::new())?
-    };
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "models_dir": store.root(),
-                "verified": report.verified,
-                "installed": report.installed,
-                "skipped": report.skipped,
-            })
-        );
-    } else {
-        println!("models are in {}", store.root().display());
-    }
-    Ok(())
-}
-
-/// `aoun models status`.
-pub fn status(models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let store = ModelStore::open(models_dir).context("cannot open the model folder")?;
-    let status = store.status();
-    if json {
-        let rows: Vec<_> = status
-            .iter()
-            .map(|s| serde_json::json!({"id": s.id, "pack": s.pack.to_string(), "state": format!("{:?}", s.state)}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({"models_dir": store.root(), "models": rows})
-        );
-    } else {
-        println!("models in {}", store.root().display());
-        for s in status {
-            println!("  {:<28} {:<9} {:?}", s.id, s.pack.to_string(), s.state);
-        }
-    }
-    Ok(())
 }
