@@ -259,8 +259,32 @@ impl<V: Vad> Endpointer<V> {
         self.buffer_start += excess as u64;
     }
 
+    /// The utterance under way as it would end now, while the speaker pauses: once the
+    /// post-roll of silence has been heard its audio is final unless speech resumes, so it can
+    /// be transcribed before the trailing silence confirms the end. `None` unless inside an
+    /// utterance and silent for at least the post-roll.
+    pub fn pending(&self) -> Option<Utterance> {
+        let paused = self.clock - self.speech_end >= samples(self.config.post_roll);
+        (self.state == EndpointState::Speaking && paused).then(|| self.snapshot(false))
+    }
+
+    /// The audio of the utterance under way, from its pre-roll to now; `None` outside one.
+    pub fn heard_so_far(&self) -> Option<Audio> {
+        (self.state == EndpointState::Speaking).then(|| self.snapshot(true).audio)
+    }
+
     /// Takes the utterance out of the buffer and goes back to idle.
     fn cut(&mut self, truncated: bool) -> Utterance {
+        let utterance = self.snapshot(truncated);
+        self.state = EndpointState::Idle;
+        self.voiced = 0;
+        self.trim_to_pre_roll();
+        utterance
+    }
+
+    /// The utterance from its pre-roll to the post-roll after the last speech frame, or to now
+    /// when `truncated`.
+    fn snapshot(&self, truncated: bool) -> Utterance {
         let audio_start = self.buffer_start.max(
             self.speech_start
                 .saturating_sub(samples(self.config.pre_roll)),
@@ -279,7 +303,7 @@ impl<V: Vad> Endpointer<V> {
             .take(to.saturating_sub(from))
             .copied()
             .collect();
-        let utterance = Utterance {
+        Utterance {
             audio: Audio {
                 samples: audio,
                 sample_rate: SPEECH_RATE,
@@ -292,11 +316,7 @@ impl<V: Vad> Endpointer<V> {
                 self.speech_end
             }),
             truncated,
-        };
-        self.state = EndpointState::Idle;
-        self.voiced = 0;
-        self.trim_to_pre_roll();
-        utterance
+        }
     }
 }
 
@@ -341,6 +361,25 @@ mod tests {
         assert!(!u.truncated);
         assert!((u.audio_start.as_secs_f32() - 0.7).abs() < 0.04);
         assert!((u.audio.duration_secs() - (0.3 + 1.5 + 0.2)).abs() < 0.07);
+    }
+
+    #[test]
+    fn a_pause_shows_the_utterance_that_the_trailing_silence_then_confirms() {
+        let mut ep = Endpointer::new(EnergyVad::default(), EndpointConfig::default());
+        assert!(ep.push(&silence(0.5)).unwrap().is_empty());
+        assert_eq!(ep.heard_so_far(), None);
+        ep.push(&tone(1.0)).unwrap();
+        let so_far = ep.heard_so_far().expect("inside an utterance");
+        assert!(so_far.duration_secs() > 1.0, "pre-roll and speech so far");
+        assert_eq!(ep.pending(), None, "no pause yet");
+        ep.push(&silence(0.25)).unwrap();
+        let pending = ep.pending().expect("paused past the post-roll");
+        let events = ep.push(&silence(0.5)).unwrap();
+        match events.as_slice() {
+            [EndpointEvent::SpeechEnded(utterance)] => assert_eq!(utterance, &pending),
+            other => panic!("expected the end of the utterance, got {other:?}"),
+        }
+        assert_eq!(ep.pending(), None);
     }
 
     #[test]

@@ -64,6 +64,12 @@ fn word_error_rate_of_the_english_voice_is_at_most_ten_percent() {
             "{sentence}: {} s",
             speech.duration_secs()
         );
+        // The language is told from the first second, as a live session asks it while the
+        // person is still talking.
+        let first_second = &speech.samples[..16_000];
+        let (language, probability) = stt.detect_language(first_second).unwrap().unwrap();
+        assert_eq!(language, "en", "{sentence}");
+        assert!(probability > 0.5, "{sentence}: {probability}");
         let transcript = stt.transcribe(&speech.samples, None).unwrap();
         assert_eq!(transcript.language, "en", "{sentence}");
         let reference = words(sentence);

@@ -29,6 +29,15 @@ pub trait SpeechToText: Send {
         samples: &[f32],
         language: Option<&str>,
     ) -> Result<Transcript, SttError>;
+
+    /// The most probable language of the speech (ISO 639-1, among the configured ones) and its
+    /// probability, without transcribing; `None` when the implementation cannot tell it apart
+    /// from transcribing. A live session asks this while the person is still talking, so the
+    /// transcription that follows need not detect the language again.
+    fn detect_language(&mut self, samples: &[f32]) -> Result<Option<(String, f32)>, SttError> {
+        let _ = samples;
+        Ok(None)
+    }
 }
 
 /// Speech-to-text failures, each one sentence for a person.

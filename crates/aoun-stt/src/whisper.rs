@@ -182,4 +182,14 @@ impl SpeechToText for WhisperStt {
             language_probability: Some(probability),
         })
     }
+
+    fn detect_language(&mut self, samples: &[f32]) -> Result<Option<(String, f32)>, SttError> {
+        if samples.is_empty() {
+            return Err(SttError::NoAudio);
+        }
+        self.state
+            .pcm_to_mel(samples, self.options.threads.max(1))
+            .map_err(|e| SttError::Engine(e.to_string()))?;
+        self.best_allowed_language().map(Some)
+    }
 }
