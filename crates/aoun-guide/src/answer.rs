@@ -124,15 +124,30 @@ pub fn details_answer(
     }
 }
 
-/// Keeps a question short and printable for a prompt.
+/// Keeps a question short and printable for a prompt. Control characters become spaces and
+/// invisible ones (zero-width spaces and joiners, direction marks, embeddings and isolates, the
+/// byte-order mark) are dropped: a transcript must not reorder or hide what the model reads.
 fn clean_question(q: &str) -> String {
     let cleaned: String = q
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| !is_invisible(*c))
         .take(300)
         .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 fn language_name(lang: Lang) -> &'static str {
