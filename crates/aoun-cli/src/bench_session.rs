@@ -117,6 +117,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             t.voice_to_first_audio_ms
                 .map(|v| v.saturating_sub(end_silence.as_millis() as u64)),
         );
+        add("voice_to_transcript_ms", t.voice_to_transcript_ms);
         add("stt_ms", Some(t.stt_ms));
         add("llm_first_token_ms", t.llm_first_token_ms);
         add("tts_first_audio_ms", t.tts_first_audio_ms);

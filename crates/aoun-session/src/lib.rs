@@ -111,8 +111,9 @@ impl Assistant {
         })
     }
 
-    /// Transcribes `audio` (any rate): silence, or speech that yields no words, starts no turn.
-    fn hear(
+    /// Transcribes `audio` (any rate) into `timings`' hearing stages: silence, or speech that
+    /// yields no words, starts no turn.
+    pub fn hear(
         &mut self,
         audio: &Audio,
         language: Option<&str>,
@@ -138,6 +139,18 @@ impl Assistant {
             return Err(TurnError::Silence);
         }
         Ok(transcript)
+    }
+
+    /// The language spoken in `audio` (16 kHz), when the recogniser can tell it without
+    /// transcribing; `None` otherwise or when it fails (the transcription then detects it).
+    pub fn detect_language(&mut self, audio: &Audio) -> Option<String> {
+        match self.stt.detect_language(&audio.samples) {
+            Ok(found) => found.map(|(language, _)| language),
+            Err(e) => {
+                tracing::debug!(error = %e, "early language detection failed");
+                None
+            }
+        }
     }
 
     /// Answers typed or transcribed text, phrasing it with the language model when one speaks

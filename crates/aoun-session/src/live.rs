@@ -6,6 +6,10 @@
 //! playback the moment the person speaks over Aoun. A worker thread runs each turn (speech to
 //! text, guide, language model, speech synthesis) and hands over one sentence of audio at a time,
 //! so the first sentence plays while the rest is still being written and synthesized.
+//!
+//! The worker starts as soon as someone speaks: while they talk it tells their language, and
+//! when they pause it transcribes what the pause would end, so that once the trailing silence
+//! confirms the end of the utterance the transcript is ready or nearly so.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +24,7 @@ use aoun_audio::{
 };
 use aoun_stt::Transcript;
 
-use crate::{AnswerReport, Assistant, Conversation, StageTimings, TurnError};
+use crate::{ms, AnswerReport, Assistant, Conversation, StageTimings, TurnError};
 
 /// Where the conversation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -78,8 +82,9 @@ pub enum LiveEvent {
     Answer {
         /// The answer.
         answer: AnswerReport,
-        /// Per-stage milliseconds, `voice_to_first_audio_ms` included.
-        timings: StageTimings,
+        /// Per-stage milliseconds, `voice_to_first_audio_ms` included (boxed: the largest
+        /// event by far).
+        timings: Box<StageTimings>,
     },
     /// The person spoke over the answer: it was stopped and cancelled.
     Interrupted {
@@ -128,7 +133,17 @@ impl Default for LiveConfig {
     }
 }
 
-/// One sentence of answer audio, from the worker to the audio loop.
+/// What the audio loop tells a turn's worker about the utterance.
+enum Feed {
+    /// The speech so far, long enough to tell its language.
+    Early(aoun_audio::Audio),
+    /// The utterance as it would end now, while the person pauses.
+    Pause(aoun_audio::Audio),
+    /// The utterance ended: answer it.
+    End(aoun_audio::Audio),
+}
+
+/// From the worker to the audio loop.
 enum WorkerMessage {
     State(State),
     Heard(Transcript),
@@ -138,7 +153,7 @@ enum WorkerMessage {
     },
     Done {
         answer: AnswerReport,
-        timings: StageTimings,
+        timings: Box<StageTimings>,
     },
     Failed(String),
 }
@@ -146,11 +161,18 @@ enum WorkerMessage {
 /// A turn under way on the worker thread.
 struct Turn {
     cancel: Arc<AtomicBool>,
+    feed: Sender<Feed>,
     messages: Receiver<WorkerMessage>,
     /// Dropping it detaches the worker: a cancelled turn ends on its own.
     worker: JoinHandle<()>,
-    /// Wall-clock time the person's speech ended.
+    /// The worker was asked the language of the speech so far.
+    language_asked: bool,
+    /// End of the speech of the last pause sent to the worker.
+    pause_sent: Option<Duration>,
+    /// Wall-clock time the person's speech ended (set when the utterance ends).
     speech_end: Instant,
+    /// When the transcript reached the audio loop.
+    heard_at: Option<Instant>,
     first_audio: Option<Instant>,
     /// How much quieter Aoun's own voice arrives at the microphone than it is played (dB).
     echo_gap_db: Option<f32>,
@@ -174,6 +196,8 @@ const BARGE_IN_FRAMES: usize = 3;
 /// Microphone frames kept before the echo gate (about 640 ms): enough for the endpointer's
 /// pre-roll and the first syllables said over an answer.
 const RECENT_FRAMES: usize = 20;
+/// Speech heard before its language is asked: about what Whisper needs to tell it reliably.
+const LANGUAGE_AFTER: Duration = Duration::from_millis(1200);
 /// Longest wait for the last answer to finish playing when the microphone stream ends.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -183,7 +207,10 @@ struct Loop<'a> {
     playback: PlaybackControl,
     events: &'a Sender<LiveEvent>,
     state: State,
+    /// The turn being answered.
     turn: Option<Turn>,
+    /// The turn whose utterance is still being heard (hands-free).
+    next: Option<Turn>,
     push_to_talk: Option<Vec<f32>>,
     /// Consecutive frames of speech heard over the answer.
     speech_over_answer: usize,
@@ -224,6 +251,13 @@ impl Loop<'_> {
         }
     }
 
+    /// Drops the turn whose utterance was being heard: its speech will not be answered.
+    fn drop_next(&mut self) {
+        if let Some(next) = self.next.take() {
+            next.cancel.store(true, Ordering::SeqCst);
+        }
+    }
+
     /// Handles what the worker sent; true once the turn is over and its answer has been played.
     fn pump(&mut self) -> Result<bool, DeviceError> {
         let Some(turn) = self.turn.as_mut() else {
@@ -236,7 +270,12 @@ impl Loop<'_> {
         for message in messages {
             match message {
                 WorkerMessage::State(state) => self.set_state(state),
-                WorkerMessage::Heard(transcript) => self.emit(LiveEvent::Heard { transcript }),
+                WorkerMessage::Heard(transcript) => {
+                    if let Some(turn) = self.turn.as_mut() {
+                        turn.heard_at = Some(Instant::now());
+                    }
+                    self.emit(LiveEvent::Heard { transcript });
+                }
                 WorkerMessage::Sentence { text, audio } => {
                     if let Err(e) = self.sink.play(&audio) {
                         self.interrupt();
@@ -257,9 +296,11 @@ impl Loop<'_> {
                     mut timings,
                 } => {
                     if let Some(turn) = self.turn.as_mut() {
-                        timings.voice_to_first_audio_ms = turn
-                            .first_audio
-                            .map(|at| at.duration_since(turn.speech_end).as_millis() as u64);
+                        let since_speech = |at: Instant| {
+                            at.saturating_duration_since(turn.speech_end).as_millis() as u64
+                        };
+                        timings.voice_to_first_audio_ms = turn.first_audio.map(since_speech);
+                        timings.voice_to_transcript_ms = turn.heard_at.map(since_speech);
                         turn.done = true;
                     }
                     self.emit(LiveEvent::Answer { answer, timings });
@@ -319,6 +360,7 @@ impl<V: Vad> LiveSession<V> {
             events,
             state: State::Idle,
             turn: None,
+            next: None,
             push_to_talk: None,
             speech_over_answer: 0,
             recent: VecDeque::with_capacity(RECENT_FRAMES + 1),
@@ -354,6 +396,7 @@ impl<V: Vad> LiveSession<V> {
     fn control(&mut self, live: &mut Loop<'_>, control: Control) -> bool {
         match control {
             Control::Press => {
+                live.drop_next();
                 if live.interrupt() {
                     live.emit(LiveEvent::Interrupted { heard_ms: None });
                 }
@@ -368,7 +411,9 @@ impl<V: Vad> LiveSession<V> {
                     };
                     // Whisper never hears silence: no speech, no turn.
                     if self.holds_speech(&audio) {
-                        live.turn = Some(self.start_turn(audio, Instant::now()));
+                        let mut turn = self.start_turn();
+                        turn.end(audio, Instant::now());
+                        live.turn = Some(turn);
                     } else {
                         live.emit(LiveEvent::NoSpeech);
                         live.set_state(State::Idle);
@@ -376,10 +421,12 @@ impl<V: Vad> LiveSession<V> {
                 }
             }
             Control::HandsFree(on) => {
+                live.drop_next();
                 self.config.hands_free = on;
                 self.endpointer.reset();
             }
             Control::NewPerson => {
+                live.drop_next();
                 live.interrupt();
                 live.push_to_talk = None;
                 self.new_person();
@@ -451,6 +498,8 @@ impl<V: Vad> LiveSession<V> {
                         live.emit(LiveEvent::Interrupted { heard_ms: None });
                     }
                     live.set_state(State::Listening);
+                    live.drop_next();
+                    live.next = Some(self.start_turn());
                 }
                 EndpointEvent::SpeechEnded(utterance) => {
                     // The speech ended this long before the frame just read.
@@ -461,8 +510,32 @@ impl<V: Vad> LiveSession<V> {
                     let speech_end = Instant::now()
                         .checked_sub(since_end)
                         .unwrap_or_else(Instant::now);
-                    live.turn = Some(self.start_turn(utterance.audio, speech_end));
+                    let mut turn = live.next.take().unwrap_or_else(|| self.start_turn());
+                    turn.end(utterance.audio, speech_end);
+                    live.turn = Some(turn);
                 }
+            }
+        }
+        if let Some(next) = live.next.as_mut() {
+            self.feed(next);
+        }
+    }
+
+    /// Tells the worker of the utterance under way what it can already work on: the speech so
+    /// far once it is long enough to tell its language, and the utterance a pause would end.
+    fn feed(&self, next: &mut Turn) {
+        if !next.language_asked && self.config.language.is_none() {
+            if let Some(audio) = self.endpointer.heard_so_far() {
+                if audio.duration_secs() >= LANGUAGE_AFTER.as_secs_f32() {
+                    next.language_asked = true;
+                    let _ = next.feed.send(Feed::Early(audio));
+                }
+            }
+        }
+        if let Some(pending) = self.endpointer.pending() {
+            if next.pause_sent != Some(pending.speech_end) {
+                next.pause_sent = Some(pending.speech_end);
+                let _ = next.feed.send(Feed::Pause(pending.audio));
             }
         }
     }
@@ -471,9 +544,12 @@ impl<V: Vad> LiveSession<V> {
     fn drain(&mut self, live: &mut Loop<'_>) -> Result<(), DeviceError> {
         if live.push_to_talk.is_none() && live.turn.is_none() && self.config.hands_free {
             if let Some(utterance) = self.endpointer.finish() {
-                live.turn = Some(self.start_turn(utterance.audio, Instant::now()));
+                let mut turn = live.next.take().unwrap_or_else(|| self.start_turn());
+                turn.end(utterance.audio, Instant::now());
+                live.turn = Some(turn);
             }
         }
+        live.drop_next();
         let started = Instant::now();
         while live.turn.is_some() && started.elapsed() < DRAIN_TIMEOUT {
             live.pump()?;
@@ -497,34 +573,40 @@ impl<V: Vad> LiveSession<V> {
         heard
     }
 
-    fn start_turn(&self, audio: aoun_audio::Audio, speech_end: Instant) -> Turn {
+    /// Starts a turn's worker; it hears what [`Turn::end`] (and, before it, [`Self::feed`])
+    /// gives it.
+    fn start_turn(&self) -> Turn {
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, messages) = mpsc::channel();
+        let (feed, fed) = mpsc::channel();
         let assistant = Arc::clone(&self.assistant);
         let conversation = Arc::clone(&self.conversation);
         let language = self.config.language.clone();
         let stop = Arc::clone(&cancel);
         let worker = std::thread::spawn(move || {
-            let mut assistant = lock(&assistant);
-            let mut conversation = lock(&conversation);
-            run_turn(
-                &mut assistant,
-                &mut conversation,
-                &audio,
-                language.as_deref(),
-                &stop,
-                &tx,
-            );
+            run_turn(&assistant, &conversation, language, &fed, &stop, &tx);
         });
         Turn {
             cancel,
+            feed,
             messages,
             worker,
-            speech_end,
+            language_asked: false,
+            pause_sent: None,
+            speech_end: Instant::now(),
+            heard_at: None,
             first_audio: None,
             echo_gap_db: None,
             done: false,
         }
+    }
+}
+
+impl Turn {
+    /// The utterance ended at `speech_end`: the worker answers it.
+    fn end(&mut self, audio: aoun_audio::Audio, speech_end: Instant) {
+        self.speech_end = speech_end;
+        let _ = self.feed.send(Feed::End(audio));
     }
 }
 
@@ -571,38 +653,83 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One turn on the worker thread: every step checks `cancel` so an interruption stops it fast.
+/// One turn on the worker thread. Until the utterance ends it works ahead on what the audio
+/// loop feeds it (the language, a transcript of the utterance so far); then it answers. Every
+/// step checks `cancel` so an interruption stops it fast; the engines are locked only while
+/// they work.
 fn run_turn(
-    assistant: &mut Assistant,
-    conversation: &mut Conversation,
-    audio: &aoun_audio::Audio,
-    language: Option<&str>,
+    assistant: &Mutex<Assistant>,
+    conversation: &Mutex<Conversation>,
+    mut language: Option<String>,
+    feed: &Receiver<Feed>,
     cancel: &AtomicBool,
     out: &Sender<WorkerMessage>,
 ) {
     let send = |m: WorkerMessage| {
         let _ = out.send(m);
     };
+    let mut draft = None;
+    let audio = loop {
+        // A closed feed means the utterance was dropped.
+        let Ok(message) = feed.recv() else { return };
+        if cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        match message {
+            Feed::Early(audio) => {
+                if language.is_none() {
+                    language = lock(assistant).detect_language(&audio);
+                }
+            }
+            Feed::Pause(audio) => {
+                let mut timings = StageTimings::default();
+                let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
+                draft = Some((audio, heard, timings));
+            }
+            Feed::End(audio) => break audio,
+        }
+    };
+    let ended = Instant::now();
     send(WorkerMessage::State(State::Transcribing));
-    let outcome =
-        assistant.stream_turn(
-            conversation,
-            audio,
-            language,
+    // The transcript of the pause is the utterance's when no speech came after it.
+    let (heard, timings) = match draft {
+        Some((drafted, heard, timings)) if drafted.samples == audio.samples => (heard, timings),
+        _ => {
+            let mut timings = StageTimings::default();
+            let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
+            (heard, timings)
+        }
+    };
+    let outcome = heard.and_then(|transcript| {
+        if cancel.load(Ordering::SeqCst) {
+            return Err(TurnError::Cancelled);
+        }
+        send(WorkerMessage::Heard(transcript.clone()));
+        send(WorkerMessage::State(State::Thinking));
+        let mut assistant = lock(assistant);
+        let mut conversation = lock(conversation);
+        assistant.stream_answer(
+            &mut conversation,
+            &transcript,
+            timings,
             cancel,
             &mut |step| match step {
-                crate::TurnStep::Heard(t) => {
-                    send(WorkerMessage::Heard(t.clone()));
-                    send(WorkerMessage::State(State::Thinking));
-                }
+                crate::TurnStep::Heard(_) => {}
                 crate::TurnStep::Sentence { text, audio } => send(WorkerMessage::Sentence {
                     text: text.to_string(),
                     audio: audio.clone(),
                 }),
             },
-        );
+        )
+    });
     match outcome {
-        Ok((answer, timings)) => send(WorkerMessage::Done { answer, timings }),
+        Ok((answer, mut timings)) => {
+            timings.total_ms = ms(ended);
+            send(WorkerMessage::Done {
+                answer,
+                timings: Box::new(timings),
+            })
+        }
         Err(TurnError::Cancelled) => {}
         Err(e) => send(WorkerMessage::Failed(e.to_string())),
     }

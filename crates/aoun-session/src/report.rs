@@ -22,8 +22,11 @@ pub struct StageTimings {
     pub tts_first_audio_ms: Option<u64>,
     /// Speech synthesis of the whole answer.
     pub tts_ms: Option<u64>,
-    /// The whole turn.
+    /// The whole turn (in a live session: from the end of the utterance; its speech may have
+    /// been recognised before, during the person's pause).
     pub total_ms: u64,
+    /// Live sessions: from the end of the person's speech to the transcript.
+    pub voice_to_transcript_ms: Option<u64>,
     /// Live sessions: from the end of the person's speech to the first sample of the answer
     /// handed to the loudspeaker (the end-of-speech silence the detector waits for included).
     pub voice_to_first_audio_ms: Option<u64>,

@@ -47,7 +47,23 @@ impl Assistant {
         let transcript = self.hear(audio, language, &mut timings)?;
         check(cancel)?;
         on_step(TurnStep::Heard(&transcript));
+        let (report, mut timings) =
+            self.stream_answer(conversation, &transcript, timings, cancel, on_step)?;
+        timings.total_ms = ms(started);
+        Ok((report, timings))
+    }
 
+    /// The answer part of [`Assistant::stream_turn`], for a transcript made beforehand (a live
+    /// session transcribes while the person pauses). `timings` carries the hearing stages;
+    /// `total_ms` is left for the caller, who knows when the turn began.
+    pub fn stream_answer(
+        &mut self,
+        conversation: &mut Conversation,
+        transcript: &Transcript,
+        mut timings: StageTimings,
+        cancel: &AtomicBool,
+        on_step: &mut StepSink<'_>,
+    ) -> Result<(AnswerReport, StageTimings), TurnError> {
         let stage = Instant::now();
         let hint = Lang::from_whisper_code(&transcript.language);
         let reply = self
@@ -80,7 +96,6 @@ impl Assistant {
             report.source = AnswerSource::Model;
         }
         timings.tts_ms = Some(ms(voice_started));
-        timings.total_ms = ms(started);
         Ok((report, timings))
     }
 
