@@ -27,7 +27,7 @@ pub use sink::{
 };
 pub use source::{AudioSource, Pacing, Timeline, WavSource, FRAME_SAMPLES};
 pub use vad::{init_onnxruntime, EnergyVad, SileroVad, Vad, VadError};
-pub use wav::{read_wav, write_wav, WavInfo};
+pub use wav::{read_wav, read_wav_from, write_wav, WavInfo};
 
 /// Sample rate every speech engine in Aoun expects as input.
 pub const SPEECH_RATE: u32 = 16_000;

@@ -27,7 +27,17 @@ pub fn read_wav(path: &Path) -> Result<(Audio, WavInfo), AudioError> {
         path: shown.clone(),
         reason: e.to_string(),
     })?;
-    let reader = WavReader::new(std::io::BufReader::new(file)).map_err(|e| match e {
+    read_wav_from(std::io::BufReader::new(file), &shown)
+}
+
+/// Reads WAV bytes from any reader, as [`read_wav`] reads a file; `origin` names the source in
+/// error messages.
+pub fn read_wav_from<R: std::io::Read>(
+    source: R,
+    origin: &str,
+) -> Result<(Audio, WavInfo), AudioError> {
+    let shown = origin.to_string();
+    let reader = WavReader::new(source).map_err(|e| match e {
         hound::Error::IoError(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             AudioError::Truncated {
                 path: shown.clone(),

@@ -1,7 +1,7 @@
 //! A quantized GGUF chat model run by candle.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
@@ -106,11 +106,26 @@ impl GgufModel {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
-        let mut reader = BufReader::new(file);
-        let content = Content::read(&mut reader).map_err(|e| LlmError::NotGguf {
+        Self::from_reader(&mut BufReader::new(file), &shown, device)
+    }
+
+    /// Loads a GGUF model from any seekable reader, as [`GgufModel::load`] loads a file;
+    /// `origin` names the source in error messages.
+    pub fn from_reader<R: Read + Seek>(
+        reader: &mut R,
+        origin: &str,
+        device: Device,
+    ) -> Result<Self, LlmError> {
+        let shown = origin.to_string();
+        let not_gguf = |reason: String| LlmError::NotGguf {
             path: shown.clone(),
-            reason: first_line(&e.to_string()),
-        })?;
+            reason,
+        };
+        let content = Content::read(reader).map_err(|e| not_gguf(first_line(&e.to_string())))?;
+        let file_size = reader
+            .seek(SeekFrom::End(0))
+            .map_err(|e| not_gguf(e.to_string()))?;
+        check_tensor_table(&content, file_size).map_err(not_gguf)?;
         let incomplete = |reason: String| LlmError::Incomplete {
             path: shown.clone(),
             reason,
@@ -167,21 +182,15 @@ impl GgufModel {
         };
         let weights = match architecture {
             Architecture::Llama => Weights::Own(
-                Transformer::from_gguf(
-                    content,
-                    &mut reader,
-                    "llama",
-                    RopeStyle::Interleaved,
-                    &device,
-                )
-                .map_err(load_error)?,
+                Transformer::from_gguf(content, reader, "llama", RopeStyle::Interleaved, &device)
+                    .map_err(load_error)?,
             ),
             Architecture::Qwen2 => Weights::Own(
-                Transformer::from_gguf(content, &mut reader, "qwen2", RopeStyle::Halves, &device)
+                Transformer::from_gguf(content, reader, "qwen2", RopeStyle::Halves, &device)
                     .map_err(load_error)?,
             ),
             Architecture::Qwen3 => Weights::Qwen3(
-                quantized_qwen3::ModelWeights::from_gguf(content, &mut reader, &device)
+                quantized_qwen3::ModelWeights::from_gguf(content, reader, &device)
                     .map_err(load_error)?,
                 Vec::new(),
             ),
@@ -324,6 +333,36 @@ impl LanguageModel for GgufModel {
             generate_ms: generating.elapsed().as_millis() as u64,
         })
     }
+}
+
+/// Checks that every tensor the header declares holds values and lies inside the file. candle
+/// multiplies a tensor's dimensions without checking and casts an empty tensor's dangling
+/// pointer, so a damaged or hostile header would make it panic on an overflow or a misaligned
+/// slice, or allocate for data the file does not hold.
+fn check_tensor_table(content: &Content, file_size: u64) -> Result<(), String> {
+    for (name, info) in &content.tensor_infos {
+        let dtype = info.ggml_dtype;
+        let end = info
+            .shape
+            .dims()
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&elements| elements > 0)
+            .and_then(|elements| (elements / dtype.block_size()).checked_mul(dtype.type_size()))
+            .and_then(|bytes| {
+                content
+                    .tensor_data_offset
+                    .checked_add(info.offset)?
+                    .checked_add(bytes as u64)
+            });
+        if end.is_none_or(|end| end > file_size) {
+            return Err(format!(
+                "its tensor `{name}` of shape {:?} is empty or does not fit in the file",
+                info.shape.dims()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn first_line(message: &str) -> String {

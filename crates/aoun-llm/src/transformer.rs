@@ -56,6 +56,11 @@ pub(crate) struct Transformer {
 }
 
 /// Reads `prefix.key` as an unsigned integer.
+/// Most positions a model is run with (larger declared contexts are cut to this).
+const MAX_CONTEXT: usize = 32_768;
+/// Widest attention head supported (llama and qwen2 models use 64 or 128).
+const MAX_HEAD_DIM: usize = 256;
+
 fn meta_u32(content: &Content, key: &str) -> Result<usize> {
     match content.metadata.get(key) {
         Some(v) => Ok(v.to_u32()? as usize),
@@ -76,7 +81,11 @@ impl Transformer {
         let kv_heads = meta_u32(&content, &format!("{arch}.attention.head_count_kv"))?;
         let layers = meta_u32(&content, &format!("{arch}.block_count"))?;
         let width = meta_u32(&content, &format!("{arch}.embedding_length"))?;
-        let context = meta_u32(&content, &format!("{arch}.context_length")).unwrap_or(4096);
+        // The rotary tables are sized by the context: a hostile file declaring billions of
+        // positions would exhaust memory, and Aoun's prompts are a few hundred tokens.
+        let context = meta_u32(&content, &format!("{arch}.context_length"))
+            .unwrap_or(4096)
+            .min(MAX_CONTEXT);
         let eps = content
             .metadata
             .get(&format!("{arch}.attention.layer_norm_rms_epsilon"))
@@ -89,9 +98,25 @@ impl Transformer {
             candle_core::bail!("inconsistent attention heads ({heads} heads, {kv_heads} key/value heads, width {width})");
         }
         let head_dim = width / heads;
+        if head_dim % 2 != 0 || head_dim > MAX_HEAD_DIM {
+            candle_core::bail!("unsupported attention head width {head_dim}");
+        }
+        // Each layer has nine weight tensors: the count bounds what the header may declare.
+        if layers == 0 || layers.saturating_mul(9) > content.tensor_infos.len() {
+            candle_core::bail!(
+                "{layers} layers declared for {} tensors",
+                content.tensor_infos.len()
+            );
+        }
 
         let load = |reader: &mut R, name: &str| content.tensor(reader, name, device);
         let embedding_weights = load(reader, "token_embd.weight")?;
+        if embedding_weights.shape().dims2()?.1 != width {
+            candle_core::bail!(
+                "token embeddings of shape {:?} for a width of {width}",
+                embedding_weights.shape()
+            );
+        }
         let embedding = Embedding::new(embedding_weights.dequantize(device)?, width);
         let output = match load(reader, "output.weight") {
             Ok(weights) => QMatMul::from_qtensor(weights)?,

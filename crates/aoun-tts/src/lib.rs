@@ -29,7 +29,7 @@ pub use espeak::{phonemize, EspeakVoice, ESPEAK_SAMPLE_RATE};
 pub use language::{share, LanguageVoice, PreparedRun, SharedDiacritizer, SharedEngine};
 pub use loudness::{speech_level_dbfs, Loudness};
 pub use numbers::{cardinal, digits, MAX_SPOKEN};
-pub use piper::{PiperVoice, SpeechRuntime};
+pub use piper::{voice_config, PiperVoice, SpeechRuntime};
 pub use script::{split_runs, unsupported_letter, Run, Script};
 pub use stream::{
     check_speakable, speak_sentences, split_sentences, SentenceStream, SpokenSentence,

@@ -92,7 +92,10 @@ impl PiperVoice {
             return Err(voice_error("the model file does not exist".into()));
         }
         let config = config_path(model);
-        let espeak_voice = check_config(&config).map_err(voice_error)?;
+        let espeak_voice = std::fs::read_to_string(&config)
+            .map_err(|e| format!("its config {} cannot be read ({e})", config.display()))
+            .and_then(|text| voice_config(&text))
+            .map_err(voice_error)?;
         let piper = Piper::new(model, &config).map_err(|e| {
             let detail = e.to_string();
             let first_line = detail.lines().next().unwrap_or_default().to_string();
@@ -126,13 +129,12 @@ fn config_path(model: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Checks the fields Piper relies on, so a broken config is named before onnxruntime starts;
-/// returns the espeak-ng voice.
-fn check_config(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("its config {} cannot be read ({e})", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("its config {} is not valid JSON ({e})", path.display()))?;
+/// Checks the text of a Piper voice config (the `.onnx.json` beside the model) for the fields
+/// Piper relies on, so a broken config is named before onnxruntime starts; returns the
+/// espeak-ng voice it phonemizes with. The error is a short reason.
+pub fn voice_config(text: &str) -> Result<String, String> {
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("its config is not valid JSON ({e})"))?;
     let rate = json["audio"]["sample_rate"].as_u64().unwrap_or(0);
     if !(8_000..=48_000).contains(&rate) {
         return Err(format!(
