@@ -177,36 +177,12 @@ impl Assistant {
             .respond(&mut conversation.dialogue, text, lang_hint);
         timings.guide_ms = ms(stage);
         let mut report = AnswerReport::from_reply(&reply);
-        let Reply::Answer(answer) = &reply else {
-            return report;
-        };
-        let Some(phraser) = self.phraser.as_mut().filter(|p| p.speaks(answer.lang)) else {
-            return report;
-        };
-        let Some(prompt) = self.guide.grounded_prompt(answer) else {
-            return report;
-        };
-        let stage = Instant::now();
-        match phraser.phrase(&prompt) {
-            Ok(generation) => {
-                timings.llm_first_token_ms = Some(generation.prompt_ms);
-                timings.llm_ms = Some(ms(stage));
-                report.generated_tokens = Some(generation.generated_tokens);
-                match self.guide.guard(answer, &generation.text) {
-                    Ok(()) if !generation.text.trim().is_empty() => {
-                        report.text = generation.text;
-                        report.source = AnswerSource::Model;
-                    }
-                    Ok(()) => report.rejected = Some("the model wrote nothing".into()),
-                    Err(violation) => {
-                        tracing::info!(%violation, "model answer rejected by the guard");
-                        report.rejected = Some(violation.to_string());
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "language model failed; the template answers");
-                report.rejected = Some(e.to_string());
+        if let Reply::Answer(answer) = &reply {
+            // Nothing is spoken and nothing cancels a typed answer: the sentences are collected.
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let collect = &mut |_: &mut Assistant, _: &str, _: &mut StageTimings| Ok(());
+            if let Err(e) = self.word_answer(answer, &mut report, timings, &never, collect) {
+                tracing::warn!(error = %e, "wording failed; the card's words answer");
             }
         }
         report

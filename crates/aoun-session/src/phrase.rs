@@ -24,22 +24,23 @@ impl Phraser {
         self.speaks.contains(&lang)
     }
 
-    /// Generates the model's wording of a grounded prompt.
-    pub fn phrase(&mut self, prompt: &Prompt) -> Result<Generation, LlmError> {
-        self.phrase_streaming(prompt, &mut |_| ControlFlow::Continue(()))
-    }
-
-    /// Like [`Phraser::phrase`], passing the text to `on_text` as it is generated, without the
-    /// label small models put first ("The answer is: ...").
+    /// Generates the model's wording of a grounded prompt as the continuation of `begun`, the
+    /// answer's words already said (empty for the whole answer), passing the text to `on_text`
+    /// as it is generated, without the label small models put first ("The answer is: ...").
     pub fn phrase_streaming(
         &mut self,
         prompt: &Prompt,
+        begun: &str,
         on_text: &mut TokenSink<'_>,
     ) -> Result<Generation, LlmError> {
-        let messages = [
+        let mut messages = vec![
             ChatMessage::new(Role::System, prompt.system.clone()),
             ChatMessage::new(Role::User, prompt.user.clone()),
         ];
+        if !begun.is_empty() {
+            // The model goes on from there; a space keeps its first word apart.
+            messages.push(ChatMessage::new(Role::Assistant, format!("{begun} ")));
+        }
         // The opening words are held back until it is clear whether they are a label.
         let mut head = String::new();
         let mut head_done = false;

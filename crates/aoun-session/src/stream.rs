@@ -9,7 +9,7 @@ use aoun_audio::Audio;
 use aoun_guide::{Answer, Lang, Reply};
 use aoun_llm::finish_cleanly;
 use aoun_stt::Transcript;
-use aoun_tts::split_sentences;
+use aoun_tts::{split_sentences, whole_sentences};
 
 use crate::{ms, AnswerReport, AnswerSource, Assistant, Conversation, StageTimings, TurnError};
 
@@ -29,6 +29,11 @@ pub enum TurnStep<'a> {
 
 /// Receives the steps of a streamed turn.
 pub type StepSink<'a> = dyn FnMut(TurnStep<'_>) + 'a;
+
+/// Receives each settled sentence of an answer, with the assistant (to speak it) and the turn's
+/// timings.
+pub(crate) type SentenceSink<'a> =
+    dyn FnMut(&mut Assistant, &str, &mut StageTimings) -> Result<(), TurnError> + 'a;
 
 impl Assistant {
     /// One voice turn whose answer is handed to `on_step` sentence by sentence as soon as each is
@@ -72,57 +77,125 @@ impl Assistant {
         timings.guide_ms = ms(stage);
         let mut report = AnswerReport::from_reply(&reply);
         let voice_started = Instant::now();
-        let mut spoken: Vec<String> = Vec::new();
         check(cancel)?;
-        if let Reply::Answer(answer) = &reply {
-            self.stream_model_answer(
-                answer,
-                &mut report,
-                &mut timings,
-                &mut spoken,
-                cancel,
-                on_step,
-            )?;
-        }
-        if spoken.is_empty() {
-            // The template answers: no model, a language it does not speak, or a rejected first
-            // sentence.
-            for sentence in split_sentences(&report.text) {
-                check(cancel)?;
-                self.speak_sentence(&sentence, report.lang, &mut spoken, &mut timings, on_step)?;
+        let lang = report.lang;
+        let mut speak = |assistant: &mut Assistant, sentence: &str, timings: &mut StageTimings| {
+            check(cancel)?;
+            assistant.speak_sentence(sentence, lang, timings, on_step)
+        };
+        match &reply {
+            Reply::Answer(answer) => {
+                self.word_answer(answer, &mut report, &mut timings, cancel, &mut speak)?
             }
-        } else {
-            report.text = spoken.join(" ");
-            report.source = AnswerSource::Model;
+            _ => {
+                for sentence in whole_sentences(&report.text) {
+                    speak(self, &sentence, &mut timings)?;
+                }
+            }
         }
         timings.tts_ms = Some(ms(voice_started));
         Ok((report, timings))
     }
 
-    /// Streams the language model's wording of `answer`, speaking each sentence that passes the
-    /// guard. The first sentence must carry the answer's facts; every sentence must state only
-    /// what the card states. A rejected sentence stops the model.
-    fn stream_model_answer(
+    /// Words `answer`, handing each sentence to `on_sentence` as soon as it is settled. The
+    /// card's first sentence comes at once: it states what was asked, and nobody waits for the
+    /// model to say it. The language model, when it speaks the language, words the rest of the
+    /// card's answer as a continuation of that sentence, each of its sentences checked by the
+    /// guard while the first one is being said; otherwise, or when it is rejected before it
+    /// said anything, the card's own sentences follow.
+    pub(crate) fn word_answer(
         &mut self,
         answer: &Answer,
         report: &mut AnswerReport,
         timings: &mut StageTimings,
-        spoken: &mut Vec<String>,
         cancel: &AtomicBool,
-        on_step: &mut StepSink<'_>,
+        on_sentence: &mut SentenceSink<'_>,
     ) -> Result<(), TurnError> {
+        let sentences = whole_sentences(&answer.text);
+        let Some((first, rest)) = sentences.split_first() else {
+            return Ok(());
+        };
+        on_sentence(self, first, timings)?;
+        let offer = self.guide.pack().phrases.details_offer.get(answer.lang);
+        let mut said = vec![first.clone()];
+        // Only the offer of details left: there is nothing for the model to word.
+        if rest.iter().any(|sentence| sentence != offer) {
+            self.stream_model_rest(
+                answer,
+                rest,
+                report,
+                timings,
+                &mut said,
+                cancel,
+                on_sentence,
+            )?;
+        }
+        if said.len() > 1 {
+            report.text = said.join(" ");
+            report.source = AnswerSource::Model;
+        } else {
+            for sentence in rest {
+                on_sentence(self, sentence, timings)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Streams the language model's continuation of the answer's first sentence (`said[0]`),
+    /// handing on each sentence that passes the guard. Its first sentence must carry the facts
+    /// of the rest of the card's answer; every sentence must state only what the card states.
+    /// A rejected sentence stops the model.
+    #[allow(clippy::too_many_arguments)]
+    fn stream_model_rest(
+        &mut self,
+        answer: &Answer,
+        rest: &[String],
+        report: &mut AnswerReport,
+        timings: &mut StageTimings,
+        said: &mut Vec<String>,
+        cancel: &AtomicBool,
+        on_sentence: &mut SentenceSink<'_>,
+    ) -> Result<(), TurnError> {
+        if !self.phraser.as_ref().is_some_and(|p| p.speaks(answer.lang)) {
+            return Ok(());
+        }
         let Some(prompt) = self.guide.grounded_prompt(answer) else {
             return Ok(());
         };
+        // What the model's sentences must cover: the card's answer after its first sentence.
+        let remaining = Answer {
+            text: rest.join(" "),
+            ..answer.clone()
+        };
         // The model is taken out while it runs so that each finished sentence can be spoken
         // from inside its token callback.
-        let Some(mut phraser) = self.phraser.take().filter(|p| p.speaks(answer.lang)) else {
+        let Some(mut phraser) = self.phraser.take() else {
             return Ok(());
         };
         let stage = Instant::now();
+        let begun = said[0].clone();
         let mut pending = String::new();
         let mut failure: Option<TurnError> = None;
-        let result = phraser.phrase_streaming(&prompt, &mut |piece| {
+        let mut rejected: Option<String> = None;
+        // Hands on a sentence that passes the guard; otherwise says why it was rejected.
+        let mut accept = |assistant: &mut Assistant,
+                          sentence: &str,
+                          said: &mut Vec<String>,
+                          timings: &mut StageTimings|
+         -> Result<Option<String>, TurnError> {
+            let verdict = if said.len() == 1 {
+                assistant.guide.guard(&remaining, sentence)
+            } else {
+                assistant.guide.guard_facts(&remaining, sentence)
+            };
+            if let Err(why) = verdict {
+                return Ok(Some(why.to_string()));
+            }
+            on_sentence(assistant, sentence, timings)?;
+            said.push(sentence.to_string());
+            Ok(None)
+        };
+        let result = phraser.phrase_streaming(&prompt, &begun, &mut |piece| {
             if cancel.load(Ordering::SeqCst) {
                 failure = Some(TurnError::Cancelled);
                 return ControlFlow::Break(());
@@ -130,24 +203,25 @@ impl Assistant {
             timings.llm_first_token_ms.get_or_insert(ms(stage));
             pending.push_str(piece);
             // Every sentence but the last is complete: the last may still grow ("3." of "3.5").
-            let mut sentences = split_sentences(&pending);
+            let mut sentences = whole_sentences(&pending);
             if sentences.len() < 2 {
                 return ControlFlow::Continue(());
             }
-            let rest = sentences.pop().unwrap_or_default();
+            let last = sentences.pop().unwrap_or_default();
             for sentence in sentences {
-                if let Err(why) = self.accept_model_sentence(answer, &sentence, spoken.is_empty()) {
-                    report.rejected = Some(why);
-                    return ControlFlow::Break(());
-                }
-                if let Err(e) =
-                    self.speak_sentence(&sentence, answer.lang, spoken, timings, on_step)
-                {
-                    failure = Some(e);
-                    return ControlFlow::Break(());
+                match accept(self, &sentence, said, timings) {
+                    Ok(None) => {}
+                    Ok(Some(why)) => {
+                        rejected = Some(why);
+                        return ControlFlow::Break(());
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        return ControlFlow::Break(());
+                    }
                 }
             }
-            pending = rest;
+            pending = last;
             ControlFlow::Continue(())
         });
         timings.llm_ms = Some(ms(stage));
@@ -159,53 +233,41 @@ impl Assistant {
             Ok(generation) => {
                 report.generated_tokens = Some(generation.generated_tokens);
                 let last = finish_cleanly(&pending);
-                if report.rejected.is_none() && !last.is_empty() {
-                    match self.accept_model_sentence(answer, &last, spoken.is_empty()) {
-                        Ok(()) => {
-                            self.speak_sentence(&last, answer.lang, spoken, timings, on_step)?
-                        }
-                        Err(why) => report.rejected = Some(why),
-                    }
+                if rejected.is_none() && !last.is_empty() {
+                    rejected = accept(self, &last, said, timings)?;
                 }
             }
-            Err(e) => report.rejected = Some(e.to_string()),
+            Err(e) => {
+                tracing::warn!(error = %e, "language model failed; the card's words answer");
+                rejected = Some(e.to_string());
+            }
+        }
+        if let Some(why) = rejected {
+            tracing::info!(%why, "model sentence rejected by the guard");
+            report.rejected = Some(why);
         }
         Ok(())
     }
 
-    /// The guard for a streamed sentence: the first must carry the facts, all must be true.
-    fn accept_model_sentence(
-        &self,
-        answer: &Answer,
-        sentence: &str,
-        first: bool,
-    ) -> Result<(), String> {
-        let verdict = if first {
-            self.guide.guard(answer, sentence)
-        } else {
-            self.guide.guard_facts(answer, sentence)
-        };
-        verdict.map_err(|v| v.to_string())
-    }
-
-    /// Synthesizes one sentence and hands it over; the first one's synthesis time is
+    /// Synthesizes one sentence and hands it over; the first chunk's synthesis time is
     /// `tts_first_audio_ms`, as in a whole turn.
     fn speak_sentence(
         &mut self,
         sentence: &str,
         lang: Lang,
-        spoken: &mut Vec<String>,
         timings: &mut StageTimings,
         on_step: &mut StepSink<'_>,
     ) -> Result<(), TurnError> {
-        let stage = Instant::now();
-        let audio = self.say(sentence, lang)?;
-        timings.tts_first_audio_ms.get_or_insert(ms(stage));
-        on_step(TurnStep::Sentence {
-            text: sentence,
-            audio: &audio,
-        });
-        spoken.push(sentence.to_string());
+        // A long sentence is handed over in spoken chunks, so it starts playing sooner.
+        for chunk in split_sentences(sentence) {
+            let stage = Instant::now();
+            let audio = self.say(&chunk, lang)?;
+            timings.tts_first_audio_ms.get_or_insert(ms(stage));
+            on_step(TurnStep::Sentence {
+                text: &chunk,
+                audio: &audio,
+            });
+        }
         Ok(())
     }
 }

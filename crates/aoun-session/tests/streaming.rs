@@ -1,7 +1,7 @@
 //! Streaming order, with scripted engines (tier 1: no models). What is checked is when things
-//! happen, which real engines cannot make repeatable: the first sentence of the model's answer
-//! must be handed to the loudspeaker before the model has written its last word, and a
-//! cancelled turn must stop at once.
+//! happen, which real engines cannot make repeatable: the card's first sentence is handed to the
+//! loudspeaker before the model starts, the model's first sentence before it has written its
+//! last word, and a cancelled turn must stop at once.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use aoun_audio::Audio;
 use aoun_guide::{Guide, Lang};
 use aoun_llm::{
-    ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, StopReason, TokenSink,
+    ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, StopReason, TokenSink,
 };
-use aoun_session::{Assistant, Conversation, Phraser, TurnError, TurnStep, Voice};
+use aoun_session::{AnswerSource, Assistant, Conversation, Phraser, TurnError, TurnStep, Voice};
 use aoun_stt::{SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
 
@@ -31,8 +31,8 @@ impl SpeechToText for ScriptedEars {
     }
 }
 
-/// Rephrases by repeating the reference answer of the grounded prompt, word by word, and
-/// closing with a courtesy sentence.
+/// Continues the answer it is given (the card's first sentence) with the rest of the grounded
+/// prompt's reference answer, word by word, and closes with a courtesy sentence.
 struct EchoModel {
     log: Log,
 }
@@ -44,13 +44,21 @@ impl LanguageModel for EchoModel {
         _: &GenerateOptions,
         on_text: &mut TokenSink<'_>,
     ) -> Result<Generation, LlmError> {
-        let prompt = &messages.last().expect("a user message").content;
+        let prompt = &messages
+            .iter()
+            .find(|m| m.role == Role::User)
+            .expect("a user message")
+            .content;
+        let begun = &messages.last().expect("messages").content;
+        assert_eq!(messages.last().unwrap().role, Role::Assistant);
         let reference = prompt
             .lines()
             .find_map(|l| l.strip_prefix("Reference answer: "))
-            .expect("a reference answer")
-            .to_string()
-            + " Thank you for asking.";
+            .expect("a reference answer");
+        let rest = reference
+            .strip_prefix(begun.trim())
+            .expect("the answer begun is the reference's first sentence");
+        let reference = format!("{} Thank you for asking.", rest.trim());
         let mut generated = 0;
         let mut stop = StopReason::EndOfTurn;
         for (i, word) in reference.split(' ').enumerate() {
@@ -95,9 +103,9 @@ impl TextToSpeech for ToneVoice {
     fn set_rate(&mut self, _: f32) {}
 }
 
-fn assistant(log: &Log) -> Assistant {
+fn assistant(log: &Log, question: &'static str) -> Assistant {
     Assistant::new(
-        Box::new(ScriptedEars("How much does a passport cost?")),
+        Box::new(ScriptedEars(question)),
         Some(Phraser::new(
             Box::new(EchoModel { log: log.clone() }),
             vec![Lang::En],
@@ -118,11 +126,12 @@ fn speech() -> Audio {
 }
 
 #[test]
-fn the_first_sentence_is_spoken_before_the_model_finishes() {
+fn the_cards_first_sentence_plays_before_the_model_starts_and_the_models_before_it_ends() {
     let log: Log = Arc::default();
-    let mut assistant = assistant(&log);
+    // The card answers in two sentences: the model words the second.
+    let mut assistant = assistant(&log, "How do I register with the CNSS?");
     let cancel = AtomicBool::new(false);
-    let mut sentences = Vec::new();
+    let mut played = Vec::new();
     let (answer, _) = assistant
         .stream_turn(
             &mut Conversation::default(),
@@ -132,24 +141,56 @@ fn the_first_sentence_is_spoken_before_the_model_finishes() {
             &mut |step| {
                 if let TurnStep::Sentence { text, .. } = step {
                     log.lock().unwrap().push(format!("played {text}"));
-                    sentences.push(text.to_string());
+                    played.push(text.to_string());
                 }
             },
         )
         .unwrap();
-    assert_eq!(sentences.len(), 2, "{sentences:?}");
-    assert_eq!(sentences[1], "Thank you for asking.");
-    assert!(answer.text.contains("500"), "{}", answer.text);
+    assert!(
+        played[0].starts_with("The employer first checks"),
+        "{played:?}"
+    );
+    assert_eq!(played.last().unwrap(), "Thank you for asking.");
+    assert_eq!(answer.source, AnswerSource::Model, "{}", answer.text);
+    assert!(
+        answer.text.contains("salary declarations"),
+        "{}",
+        answer.text
+    );
     let log = log.lock().unwrap();
     let first_played = log.iter().position(|l| l.starts_with("played")).unwrap();
+    let first_token = log.iter().position(|l| l.starts_with("token")).unwrap();
     let last_token = log.iter().rposition(|l| l.starts_with("token")).unwrap();
-    assert!(first_played < last_token, "{log:#?}");
+    let model_played = log
+        .iter()
+        .position(|l| l.starts_with("played The employer then"))
+        .unwrap();
+    assert!(first_played < first_token, "{log:#?}");
+    assert!(model_played < last_token, "{log:#?}");
+}
+
+#[test]
+fn a_one_sentence_answer_is_the_cards_own() {
+    let log: Log = Arc::default();
+    let mut assistant = assistant(&log, "How much does a passport cost?");
+    let (answer, _) = assistant
+        .stream_turn(
+            &mut Conversation::default(),
+            &speech(),
+            None,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(answer.text, "The passport stamp costs 500 dirhams.");
+    assert_eq!(answer.source, AnswerSource::Template);
+    assert!(!log.lock().unwrap().iter().any(|l| l.starts_with("token")));
 }
 
 #[test]
 fn a_cancelled_turn_stops_at_the_next_token() {
     let log: Log = Arc::default();
-    let mut assistant = assistant(&log);
+    let mut assistant = assistant(&log, "How do I register with the CNSS?");
     let cancel = AtomicBool::new(false);
     let outcome = assistant.stream_turn(
         &mut Conversation::default(),

@@ -18,6 +18,15 @@ const FIRST_CHUNK: usize = 30;
 /// break ends a sentence too; the first sentence is cut after a comma once it is a few words
 /// long (for a quick first audio), and any very long sentence after a comma too.
 pub fn split_sentences(text: &str) -> Vec<String> {
+    split(text, true)
+}
+
+/// Splits text into whole sentences (at end marks and line breaks only), each with its mark.
+pub fn whole_sentences(text: &str) -> Vec<String> {
+    split(text, false)
+}
+
+fn split(text: &str, cut_at_commas: bool) -> Vec<String> {
     let mut sentences = Vec::new();
     let mut current = String::new();
     let mut chars = text.chars().peekable();
@@ -26,7 +35,8 @@ pub fn split_sentences(text: &str) -> Vec<String> {
         let next_is_space = chars.peek().is_none_or(|n| n.is_whitespace());
         let ends = matches!(c, '.' | '!' | '?' | '؟' | '…' | '۔') && next_is_space
             || c == '\n'
-            || matches!(c, ',' | '،' | ';' | '؛')
+            || cut_at_commas
+                && matches!(c, ',' | '،' | ';' | '؛')
                 && next_is_space
                 && current.chars().count()
                     > if sentences.is_empty() {
@@ -148,6 +158,20 @@ pub fn speak_sentences(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_sentences_are_not_cut_at_commas() {
+        let text =
+            "Bring your current card, a birth certificate and 2 photos. Do you want the details?";
+        assert_eq!(
+            whole_sentences(text),
+            [
+                "Bring your current card, a birth certificate and 2 photos.",
+                "Do you want the details?"
+            ]
+        );
+        assert_eq!(split_sentences(text)[0], "Bring your current card,");
+    }
 
     #[test]
     fn splits_sentences_in_latin_and_arabic_punctuation() {
