@@ -32,7 +32,8 @@ pub use numbers::{cardinal, digits, MAX_SPOKEN};
 pub use piper::{voice_config, PiperVoice, SpeechRuntime};
 pub use script::{split_runs, unsupported_letter, Run, Script};
 pub use stream::{
-    check_speakable, speak_sentences, split_sentences, SentenceStream, SpokenSentence,
+    check_speakable, speak_sentences, split_sentences, whole_sentences, SentenceStream,
+    SpokenSentence,
 };
 pub use tashkeel::Diacritizer;
 pub use verbalize::{amount, say_date, say_time, verbalize};
