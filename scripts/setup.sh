@@ -9,7 +9,13 @@ packages=(
   build-essential pkg-config cmake libclang-dev   # whisper.cpp, espeak-ng and bindgen
   libsonic-dev                                    # espeak-ng's speed control, linked statically
   libasound2-dev                                  # cpal: microphone and loudspeaker (ALSA)
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
+  libjavascriptcoregtk-4.1-dev libxdo-dev         # the desktop app (Tauri: GTK and WebKit)
+  xvfb xauth webkit2gtk-driver                    # its end-to-end test: a virtual display, WebDriver
 )
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)                          # builds the app's window (ui/)
+fi
 if ! python3 -m pip --version >/dev/null 2>&1; then
   packages+=(python3 python3-pip)                 # `aoun models fetch` runs the pip client
 fi
@@ -30,6 +36,15 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "Rust is not installed: install it with rustup (https://rustup.rs), then run this again." >&2
   exit 1
 fi
+
+if ! cargo install --list | grep -q '^tauri-driver v2.1.0'; then
+  echo "==> installing tauri-driver (drives the app in the end-to-end test)"
+  cargo install tauri-driver --version 2.1.0 --locked
+fi
+
+# The app embeds ui/dist when it is compiled: build the window first.
+echo "==> building the window (ui/)"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
 
 echo "==> building"
 cargo build --workspace --all-targets

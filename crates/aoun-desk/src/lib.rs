@@ -14,7 +14,7 @@ use aoun_llm::GgufModel;
 use aoun_models::{ModelKind, ModelStore};
 use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
 use aoun_stt::{WhisperOptions, WhisperStt};
-use aoun_tts::{SpeechRuntime, VoiceCandidate, VoiceSet};
+use aoun_tts::{SpeechRuntime, TextToSpeech, VoiceCandidate, VoiceSet, VoiceSource};
 use serde::Serialize;
 
 /// The speech recognition model of the registry pack.
@@ -68,6 +68,44 @@ pub struct Desk {
     pub load_ms: LoadTimings,
     /// Where the models are.
     pub store: Option<ModelStore>,
+    /// What speaks each language, and why.
+    pub voices: Vec<VoiceInfo>,
+}
+
+/// Which voice speaks a language, and why (what `aoun voices` shows).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VoiceInfo {
+    /// Language code: `ar`, `ary`, `fr` or `en`.
+    pub lang: String,
+    /// `piper` or `espeak-ng`.
+    pub engine: String,
+    /// The Piper model id or the espeak-ng voice.
+    pub voice: String,
+    /// Why this voice, in one sentence.
+    pub reason: String,
+    /// How the voice reads text (diacritization, script runs).
+    pub reads: String,
+}
+
+/// What speaks each language of a loaded voice set.
+pub fn voice_infos(set: &VoiceSet) -> Vec<VoiceInfo> {
+    set.choices
+        .iter()
+        .zip(&set.voices)
+        .map(|(choice, voice)| {
+            let (engine, name) = match &choice.source {
+                VoiceSource::Piper { id, .. } => ("piper", id.as_str()),
+                VoiceSource::Espeak { voice } => ("espeak-ng", voice.as_str()),
+            };
+            VoiceInfo {
+                lang: choice.lang.code().to_string(),
+                engine: engine.to_string(),
+                voice: name.to_string(),
+                reason: choice.reason.clone(),
+                reads: voice.describe(),
+            }
+        })
+        .collect()
 }
 
 impl Desk {
@@ -218,17 +256,19 @@ pub fn load_voice_set(store: &ModelStore) -> anyhow::Result<VoiceSet> {
     Ok(VoiceSet::load(&candidates, tashkeel.as_deref())?)
 }
 
-/// Every language's voice, as the session wants them.
-fn load_voices(store: &ModelStore) -> anyhow::Result<Vec<Voice>> {
+/// Every language's voice, as the session wants them, and what they are.
+fn load_voices(store: &ModelStore) -> anyhow::Result<(Vec<Voice>, Vec<VoiceInfo>)> {
     let set = load_voice_set(store)?;
-    Ok(set
+    let infos = voice_infos(&set);
+    let voices = set
         .voices
         .into_iter()
         .map(|voice| Voice {
             languages: vec![voice.lang()],
             engine: Box::new(voice),
         })
-        .collect())
+        .collect();
+    Ok((voices, infos))
 }
 
 /// espeak-ng wants the folder that contains `espeak-ng-data`.
@@ -252,7 +292,7 @@ pub fn load(
         Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
     })?;
     let phraser = load_phraser(&store, setup, progress)?;
-    let (voices, tts_ms) = step("voices", progress, || load_voices(&store))?;
+    let ((voices, voice_infos), tts_ms) = step("voices", progress, || load_voices(&store))?;
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
         assistant: Assistant::new(Box::new(stt), phraser.map(|(p, _)| p), voices, guide),
@@ -263,6 +303,7 @@ pub fn load(
             tts_ms,
         },
         store: Some(store),
+        voices: voice_infos,
     })
 }
 
@@ -293,6 +334,7 @@ pub fn load_for_text(
             ..LoadTimings::default()
         },
         store: None,
+        voices: Vec::new(),
     })
 }
 
@@ -317,7 +359,7 @@ pub fn say(
     rate: f32,
 ) -> anyhow::Result<Audio> {
     let store = ModelStore::open(models_dir)?;
-    let mut voices = load_voices(&store)?;
+    let (mut voices, _) = load_voices(&store)?;
     let Some(voice) = voices.iter_mut().find(|v| v.languages.contains(&lang)) else {
         bail!("no voice is installed for the language `{lang}`");
     };

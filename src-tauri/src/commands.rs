@@ -1,0 +1,175 @@
+//! The window's commands: each one checks its input and hands it to the session or the
+//! settings; the session decides, and its events report.
+
+use std::path::PathBuf;
+
+use aoun_guide::{Guide, Lang};
+use aoun_models::ModelStore;
+use aoun_session::Control;
+use serde::Serialize;
+use tauri::{AppHandle, State};
+
+use crate::session::{Session, Status};
+use crate::settings::Settings;
+use crate::App;
+
+/// A procedure of the guide, as an icon shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Procedure {
+    /// The card's id, which picks its icon.
+    pub id: String,
+    /// Its name in the window's language.
+    pub name: String,
+}
+
+fn window_lang(code: &str) -> Result<Lang, String> {
+    match Lang::from_whisper_code(code) {
+        Some(lang @ (Lang::Ar | Lang::Fr | Lang::En)) => Ok(lang),
+        _ => Err(format!("`{code}` is not a language of the window")),
+    }
+}
+
+/// The procedures of the guide, named in `lang`.
+pub fn procedures_of(guide: &Guide, lang: Lang) -> Vec<Procedure> {
+    guide
+        .pack()
+        .cards
+        .iter()
+        .map(|card| Procedure {
+            id: card.id.clone(),
+            name: card.name(lang).to_string(),
+        })
+        .collect()
+}
+
+/// The app's state now (the window asks once, then follows `status` events).
+#[tauri::command]
+pub fn status(session: State<'_, Session>) -> Status {
+    session.status()
+}
+
+/// The talk button is held down.
+#[tauri::command]
+pub fn press(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::Press)
+}
+
+/// The talk button is let go.
+#[tauri::command]
+pub fn release(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::Release)
+}
+
+/// Hands-free listening on or off (a tap on the talk button).
+#[tauri::command]
+pub fn hands_free(session: State<'_, Session>, on: bool) -> Result<(), String> {
+    session.send(Control::HandsFree(on))
+}
+
+/// A new person: the conversation is wiped.
+#[tauri::command]
+pub fn new_person(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::NewPerson)
+}
+
+/// The procedures to show as icons, named in `lang`.
+#[tauri::command]
+pub fn procedures(app: State<'_, App>, lang: String) -> Result<Vec<Procedure>, String> {
+    Ok(procedures_of(&app.guide, window_lang(&lang)?))
+}
+
+/// The saved settings.
+#[tauri::command]
+pub fn settings_get(app: State<'_, App>) -> Settings {
+    app.settings()
+}
+
+/// The window's language changed.
+#[tauri::command]
+pub fn set_language(app: State<'_, App>, lang: String) -> Result<(), String> {
+    window_lang(&lang)?;
+    app.change_settings(|s| s.language = lang)
+}
+
+/// A model of the store and its state.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ModelRow {
+    /// Manifest id.
+    pub id: String,
+    /// `installed`, `unverified`, `missing` or `corrupt`.
+    pub state: String,
+}
+
+/// What the settings panel shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeskInfo {
+    /// The saved settings.
+    pub settings: Settings,
+    /// What speaks each language.
+    pub voices: Vec<aoun_desk::VoiceInfo>,
+    /// The registry pack's models and their state.
+    pub models: Vec<ModelRow>,
+}
+
+/// The settings, the voices and the models in use.
+#[tauri::command]
+pub fn settings_info(app: State<'_, App>, session: State<'_, Session>) -> Result<DeskInfo, String> {
+    let store = ModelStore::open(app.models_dir.clone()).map_err(|e| e.to_string())?;
+    let models = store
+        .status()
+        .into_iter()
+        .filter(|m| {
+            m.state != aoun_models::InstallState::Missing || m.pack == aoun_models::Pack::Registry
+        })
+        .map(|m| ModelRow {
+            id: m.id,
+            state: match m.state {
+                aoun_models::InstallState::Installed => "installed".into(),
+                aoun_models::InstallState::Unverified => "unverified".into(),
+                aoun_models::InstallState::Missing => "missing".into(),
+                aoun_models::InstallState::Corrupt(why) => format!("corrupt: {why}"),
+            },
+        })
+        .collect();
+    Ok(DeskInfo {
+        settings: app.settings(),
+        voices: session.status().voices,
+        models,
+    })
+}
+
+/// Imports the model pack from a folder (a USB stick); progress arrives as `status` events.
+#[tauri::command]
+pub fn import_models(handle: AppHandle, app: State<'_, App>, folder: String) -> Result<(), String> {
+    let folder = PathBuf::from(folder.trim());
+    if !folder.is_dir() {
+        return Err(format!("{} is not a folder", folder.display()));
+    }
+    crate::models::import(handle, app.models_dir.clone(), folder);
+    Ok(())
+}
+
+/// Folders where USB sticks are mounted.
+#[tauri::command]
+pub fn removable_folders() -> Vec<String> {
+    crate::models::removable_folders()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_procedure_has_a_name_in_each_window_language() {
+        let guide = Guide::embedded();
+        for lang in [Lang::Ar, Lang::Fr, Lang::En] {
+            let list = procedures_of(&guide, lang);
+            assert_eq!(list.len(), 17);
+            assert!(list.iter().all(|p| !p.name.is_empty()));
+            let arabic = |name: &str| name.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c));
+            assert_eq!(list.iter().all(|p| arabic(&p.name)), lang == Lang::Ar);
+        }
+        assert!(window_lang("ary").is_err());
+        assert!(window_lang("de").is_err());
+    }
+}

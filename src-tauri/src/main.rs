@@ -1,0 +1,125 @@
+//! The Aoun desktop app: one window, one live conversation, icons and voice.
+//!
+//! `aoun-app [--models-dir DIR] [--microphone-wav Q.wav]...`; `AOUN_MICROPHONE_WAV` (files
+//! separated by `:`) does what `--microphone-wav` does, for test drivers that cannot pass
+//! arguments.
+
+mod commands;
+mod microphone;
+mod models;
+mod session;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+
+use aoun_guide::Guide;
+use clap::Parser;
+use tauri::Manager;
+
+use crate::microphone::Devices;
+use crate::session::Session;
+use crate::settings::Settings;
+
+/// Command-line options.
+#[derive(Parser, Debug)]
+#[command(version, about = "Aoun, the voice help desk for public services")]
+struct Options {
+    /// Models folder (else `$AOUN_MODELS_DIR`, else the user data folder).
+    #[arg(long, value_name = "DIR")]
+    models_dir: Option<PathBuf>,
+    /// Simulate the microphone with these spoken questions (no sound card needed); the
+    /// loudspeaker then plays into nothing.
+    #[arg(
+        long = "microphone-wav",
+        value_name = "Q.wav",
+        env = "AOUN_MICROPHONE_WAV",
+        value_delimiter = ':'
+    )]
+    microphone_wavs: Vec<PathBuf>,
+}
+
+/// What the commands share besides the session.
+pub struct App {
+    /// The content pack, for the procedure icons.
+    pub guide: Guide,
+    /// The models folder given on the command line.
+    pub models_dir: Option<PathBuf>,
+    settings_file: PathBuf,
+    settings: Mutex<Settings>,
+}
+
+impl App {
+    /// The settings now.
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Changes the settings and saves them.
+    pub fn change_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<(), String> {
+        let mut settings = self.settings.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut changed = settings.clone();
+        change(&mut changed);
+        *settings = changed.clamped();
+        settings
+            .save(&self.settings_file)
+            .map_err(|e| format!("the settings could not be saved: {e}"))
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let options = Options::parse();
+    let devices = match Devices::from_wavs(&options.microphone_wavs) {
+        Ok(devices) => devices,
+        Err(e) => {
+            eprintln!("aoun-app: {e}");
+            std::process::exit(2);
+        }
+    };
+    let outcome = tauri::Builder::default()
+        .setup(move |app| {
+            let settings_file = Settings::file(&app.path().app_config_dir()?);
+            let settings = Settings::load(&settings_file);
+            let session = Session::start(
+                app.handle().clone(),
+                devices,
+                options.models_dir.clone(),
+                settings.clone(),
+            );
+            app.manage(session);
+            app.manage(App {
+                guide: Guide::embedded(),
+                models_dir: options.models_dir.clone(),
+                settings_file,
+                settings: Mutex::new(settings),
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::press,
+            commands::release,
+            commands::hands_free,
+            commands::new_person,
+            commands::procedures,
+            commands::settings_get,
+            commands::set_language,
+            commands::settings_info,
+            commands::import_models,
+            commands::removable_folders,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = outcome {
+        eprintln!("aoun-app: the window could not be opened: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,95 @@
+//! The person's choices, kept in the app's configuration folder between runs.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Slowest and fastest voice speed offered, in percent of normal.
+pub const RATE_RANGE: (u16, u16) = (50, 150);
+/// Shortest and longest silence that ends a hands-free question, in milliseconds.
+pub const SILENCE_RANGE: (u64, u64) = (300, 3000);
+
+/// What the person chose.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Settings {
+    /// Language of the window and of answers to the icons: `ar`, `fr` or `en`.
+    pub language: String,
+    /// Voice speed in percent of normal.
+    pub speech_rate_percent: u16,
+    /// Silence that ends a question in hands-free mode, in milliseconds.
+    pub end_silence_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            language: "ar".into(),
+            speech_rate_percent: 100,
+            end_silence_ms: 600,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings file in `config_dir`.
+    pub fn file(config_dir: &Path) -> PathBuf {
+        config_dir.join("settings.json")
+    }
+
+    /// Reads the settings; a missing or unreadable file gives the defaults.
+    pub fn load(file: &Path) -> Settings {
+        std::fs::read(file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Settings>(&bytes).ok())
+            .map(Settings::clamped)
+            .unwrap_or_default()
+    }
+
+    /// Writes the settings.
+    pub fn save(&self, file: &Path) -> std::io::Result<()> {
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(file, serde_json::to_vec_pretty(self)?)
+    }
+
+    /// The settings with every value brought into its range.
+    pub fn clamped(mut self) -> Settings {
+        if !matches!(self.language.as_str(), "ar" | "fr" | "en") {
+            self.language = Settings::default().language;
+        }
+        self.speech_rate_percent = self.speech_rate_percent.clamp(RATE_RANGE.0, RATE_RANGE.1);
+        self.end_silence_ms = self.end_silence_ms.clamp(SILENCE_RANGE.0, SILENCE_RANGE.1);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_restart_and_bad_values_are_brought_into_range() {
+        let dir = std::env::temp_dir().join(format!("aoun-settings-{}", std::process::id()));
+        let file = Settings::file(&dir);
+        assert_eq!(Settings::load(&file), Settings::default());
+        let chosen = Settings {
+            language: "fr".into(),
+            speech_rate_percent: 80,
+            end_silence_ms: 900,
+        };
+        chosen.save(&file).unwrap();
+        assert_eq!(Settings::load(&file), chosen);
+        std::fs::write(
+            &file,
+            r#"{"language":"xx","speech_rate_percent":5,"end_silence_ms":99999}"#,
+        )
+        .unwrap();
+        let loaded = Settings::load(&file);
+        assert_eq!(loaded.language, "ar");
+        assert_eq!(loaded.speech_rate_percent, RATE_RANGE.0);
+        assert_eq!(loaded.end_silence_ms, SILENCE_RANGE.1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

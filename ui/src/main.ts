@@ -1,0 +1,239 @@
+// Wires the window to the app: controls send commands, events update the state.
+
+import "./style.css";
+import { type Lang, t, windowLang } from "./i18n";
+import { type Action, type AppState, type LiveEvent, type Status, initialState, reduce } from "./state";
+import { invoke, listen } from "./tauri";
+import { type Procedure, buildView, render, showProcedures, translate } from "./view";
+
+/** Holding the talk button this long means push to talk; a shorter press is a tap. */
+const HOLD_MS = 350;
+/** Holding any other control this long speaks its label instead of using it. */
+const LABEL_MS = 700;
+
+interface Settings {
+  language: string;
+  speech_rate_percent: number;
+  end_silence_ms: number;
+}
+
+interface VoiceRow {
+  lang: string;
+  engine: string;
+  voice: string;
+  reason: string;
+}
+
+interface DeskInfo {
+  settings: Settings;
+  voices: VoiceRow[];
+  models: { id: string; state: string }[];
+}
+
+const view = buildView(document.getElementById("app") as HTMLElement);
+let state: AppState = initialState("ar");
+
+function dispatch(action: Action): void {
+  const before = state;
+  state = reduce(state, action);
+  if (state.lang !== before.lang) {
+    languageChanged(state.lang);
+  }
+  if (state.problem && state.problem !== before.problem && state.problem.key !== before.problem?.key) {
+    // Errors are spoken too, for people who cannot read them.
+    speak(t(state.lang, state.problem.key));
+  }
+  render(view, state);
+}
+
+function report(error: unknown): void {
+  console.warn(error);
+  dispatch({ type: "problem", problem: { key: "error_not_ready", detail: String(error) } });
+}
+
+function send(command: string, args?: Record<string, unknown>): void {
+  invoke(command, args).catch(report);
+}
+
+/** Speaks `text` with the session's voice for the window's language. */
+function speak(text: string): void {
+  dispatch({ type: "label", text });
+  invoke("speak_label", { text, lang: state.lang }).catch((e) => console.warn(e));
+}
+
+function languageChanged(lang: Lang): void {
+  translate(view, lang);
+  invoke<Procedure[]>("procedures", { lang })
+    .then((list) => showProcedures(view, list))
+    .catch(report);
+  invoke("set_language", { lang }).catch((e) => console.warn(e));
+}
+
+// The talk button: hold to speak, tap to turn hands-free listening on or off.
+let holdTimer: number | undefined;
+let holding = false;
+
+function talkDown(): void {
+  if (holdTimer !== undefined || holding) return;
+  holdTimer = window.setTimeout(() => {
+    holdTimer = undefined;
+    holding = true;
+    send("press");
+  }, HOLD_MS);
+}
+
+function talkUp(): void {
+  if (holding) {
+    holding = false;
+    send("release");
+  } else if (holdTimer !== undefined) {
+    window.clearTimeout(holdTimer);
+    holdTimer = undefined;
+    const on = !state.handsFree;
+    invoke("hands_free", { on })
+      .then(() => dispatch({ type: "hands_free", on }))
+      .catch(report);
+  }
+}
+
+view.talk.addEventListener("pointerdown", (e) => {
+  view.talk.setPointerCapture(e.pointerId);
+  talkDown();
+});
+view.talk.addEventListener("pointerup", talkUp);
+view.talk.addEventListener("pointercancel", talkUp);
+view.talk.addEventListener("click", (e) => e.preventDefault());
+
+function typing(target: EventTarget | null): boolean {
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement;
+}
+
+// Space is the talk button everywhere but in text fields; Enter uses the focused control.
+document.addEventListener("keydown", (e) => {
+  if (e.code !== "Space" || typing(e.target) || view.settings.open) return;
+  e.preventDefault();
+  if (!e.repeat) talkDown();
+});
+document.addEventListener("keyup", (e) => {
+  if (e.code !== "Space" || typing(e.target) || view.settings.open) return;
+  e.preventDefault();
+  talkUp();
+});
+
+// Pressing and holding any other control speaks its name.
+let labelTimer: number | undefined;
+let labelSpoken = false;
+document.addEventListener("pointerdown", (e) => {
+  const control = (e.target as Element).closest<HTMLElement>("[aria-label]");
+  if (!control || control === view.talk) return;
+  labelSpoken = false;
+  labelTimer = window.setTimeout(() => {
+    labelSpoken = true;
+    speak(control.getAttribute("aria-label") ?? "");
+  }, LABEL_MS);
+});
+document.addEventListener("pointerup", () => window.clearTimeout(labelTimer));
+document.addEventListener(
+  "click",
+  (e) => {
+    if (labelSpoken) {
+      labelSpoken = false;
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  },
+  true,
+);
+
+function on(id: string, handler: () => void): void {
+  document.getElementById(id)?.addEventListener("click", handler);
+}
+
+on("replay", () => send("replay"));
+on("slower", () => send("slower"));
+on("not-what-i-asked", () => send("not_what_i_asked"));
+on("new-person", () => {
+  send("new_person");
+  dispatch({ type: "new_person" });
+});
+view.grid.addEventListener("click", (e) => {
+  const button = (e.target as Element).closest<HTMLElement>("[data-procedure]");
+  if (button) send("ask", { procedure: button.dataset.procedure, lang: state.lang });
+});
+for (const button of view.langButtons) {
+  button.addEventListener("click", () => {
+    const lang = windowLang(button.dataset.lang);
+    if (lang) {
+      dispatch({ type: "lang", lang });
+      speak(t(lang, `lang_${lang}`));
+    }
+  });
+}
+
+// First start: import a model pack from a folder or a USB stick.
+function showFolders(): void {
+  invoke<string[]>("removable_folders")
+    .then((folders) =>
+      view.folderList.replaceChildren(
+        ...folders.map((folder) => {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "folder";
+          button.textContent = folder;
+          button.dir = "ltr";
+          button.addEventListener("click", () => {
+            view.folderInput.value = folder;
+          });
+          return button;
+        }),
+      ),
+    )
+    .catch((e) => console.warn(e));
+}
+on("import", () => send("import_models", { folder: view.folderInput.value }));
+
+// Settings.
+function showInfo(info: DeskInfo): void {
+  view.rate.value = String(info.settings.speech_rate_percent);
+  view.silence.value = String(info.settings.end_silence_ms);
+  const item = (text: string) => {
+    const li = document.createElement("li");
+    li.textContent = text;
+    li.dir = "ltr";
+    return li;
+  };
+  view.voices.replaceChildren(...info.voices.map((v) => item(`${v.lang}: ${v.engine} ${v.voice} (${v.reason})`)));
+  view.modelsInUse.replaceChildren(...info.models.map((m) => item(`${m.id}: ${m.state}`)));
+}
+on("open-settings", () => {
+  invoke<DeskInfo>("settings_info")
+    .then((info) => {
+      showInfo(info);
+      view.settings.showModal();
+    })
+    .catch(report);
+});
+on("save-settings", () => {
+  send("settings_set", {
+    speechRatePercent: Number(view.rate.value),
+    endSilenceMs: Number(view.silence.value),
+  });
+  view.settings.close();
+});
+on("close-settings", () => view.settings.close());
+
+async function start(): Promise<void> {
+  const settings = await invoke<Settings>("settings_get");
+  state = initialState(windowLang(settings.language) ?? "ar");
+  languageChanged(state.lang);
+  await listen<Status>("status", (status) => {
+    const wasMissing = state.status?.phase === "models_missing";
+    dispatch({ type: "status", status });
+    if (status.phase === "models_missing" && !wasMissing) showFolders();
+  });
+  await listen<LiveEvent>("live", (event) => dispatch({ type: "live", event }));
+  dispatch({ type: "status", status: await invoke<Status>("status") });
+  if (state.status?.phase === "models_missing") showFolders();
+}
+
+start().catch(report);

@@ -1,0 +1,211 @@
+// The window's state and how each event from the app changes it: a pure reducer, so that the
+// rules (highlighting, language switching, errors) are tested without a window.
+
+import { type Key, type Lang, windowLang } from "./i18n";
+
+export type LiveState = "idle" | "listening" | "transcribing" | "thinking" | "speaking";
+
+export interface LoadStep {
+  label: string;
+  done: boolean;
+  ok: boolean;
+  ms: number;
+}
+
+export interface ImportProgress {
+  label: string;
+  done: number;
+  total: number | null;
+  running: boolean;
+  error: string | null;
+}
+
+export interface DeviceProblem {
+  kind: "microphone" | "loudspeaker";
+  message: string;
+}
+
+export interface Status {
+  phase: "checking" | "models_missing" | "loading" | "ready" | "failed";
+  missing: string[];
+  models_dir: string;
+  steps: LoadStep[];
+  import: ImportProgress | null;
+  problems: DeviceProblem[];
+  failure: string | null;
+  simulated: boolean;
+  ready_ms: number | null;
+}
+
+export interface AnswerReport {
+  text: string;
+  lang: string;
+  source: "template" | "model" | "clarify" | "not_understood";
+  card: string | null;
+  options: string[];
+}
+
+export type LiveEvent =
+  | { event: "state"; state: LiveState }
+  | { event: "no_speech" }
+  | { event: "heard"; transcript: { text: string; language: string } }
+  | { event: "speaking"; text: string }
+  | { event: "answer"; answer: AnswerReport }
+  | { event: "interrupted" }
+  | { event: "turn_failed"; message: string }
+  | { event: "device_lost"; message: string };
+
+/** A problem shown (and spoken) as one short sentence with an icon. */
+export interface Problem {
+  key: Key;
+  detail: string;
+}
+
+export interface AppState {
+  lang: Lang;
+  status: Status | null;
+  live: LiveState;
+  handsFree: boolean;
+  transcript: string;
+  answer: AnswerReport | null;
+  /** The answer's sentences as they were spoken (or, before that, as written). */
+  sentences: string[];
+  /** The sentence being spoken, -1 when none. */
+  current: number;
+  /** Texts spoken as control labels: their `speaking` events are not the answer. */
+  labels: string[];
+  problem: Problem | null;
+}
+
+export type Action =
+  | { type: "status"; status: Status }
+  | { type: "live"; event: LiveEvent }
+  | { type: "lang"; lang: Lang }
+  | { type: "hands_free"; on: boolean }
+  | { type: "label"; text: string }
+  | { type: "problem"; problem: Problem | null }
+  | { type: "new_person" };
+
+export function initialState(lang: Lang): AppState {
+  return {
+    lang,
+    status: null,
+    live: "idle",
+    handsFree: false,
+    transcript: "",
+    answer: null,
+    sentences: [],
+    current: -1,
+    labels: [],
+    problem: null,
+  };
+}
+
+/** Splits an answer into sentences the way it is spoken: after . ! ? and their Arabic forms. */
+export function splitSentences(text: string): string[] {
+  const parts = text.match(/[^.!?؟。]+(?:[.!?؟。]+|$)/gu) ?? [];
+  return parts.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** The problem a status shows, if any. */
+export function statusProblem(status: Status): Problem | null {
+  if (status.phase === "failed") {
+    return { key: "error_load", detail: status.failure ?? "" };
+  }
+  if (status.import?.error) {
+    return { key: "error_import", detail: status.import.error };
+  }
+  const device = status.problems[0];
+  if (status.phase === "ready" && device) {
+    return { key: device.kind === "microphone" ? "error_microphone" : "error_loudspeaker", detail: device.message };
+  }
+  return null;
+}
+
+function onSpeaking(state: AppState, text: string): AppState {
+  const label = state.labels.indexOf(text);
+  if (label >= 0) {
+    return { ...state, labels: state.labels.filter((_, i) => i !== label) };
+  }
+  const known = state.sentences.indexOf(text);
+  if (known >= 0) {
+    return { ...state, current: known };
+  }
+  const sentences = [...state.sentences, text];
+  return { ...state, sentences, current: sentences.length - 1 };
+}
+
+function onLive(state: AppState, event: LiveEvent): AppState {
+  switch (event.event) {
+    case "state":
+      return {
+        ...state,
+        live: event.state,
+        current: event.state === "idle" ? -1 : state.current,
+        problem: event.state === "listening" ? null : state.problem,
+      };
+    case "heard": {
+      const spoken = windowLang(event.transcript.language);
+      return {
+        ...state,
+        // The person speaks another language: the window follows.
+        lang: spoken ?? state.lang,
+        transcript: event.transcript.text,
+        answer: null,
+        sentences: [],
+        current: -1,
+        problem: null,
+      };
+    }
+    case "speaking":
+      return onSpeaking(state, event.text);
+    case "answer": {
+      const sentences = state.sentences.length > 0 ? state.sentences : splitSentences(event.answer.text);
+      return { ...state, answer: event.answer, sentences, lang: windowLang(event.answer.lang) ?? state.lang };
+    }
+    case "no_speech":
+      return { ...state, problem: { key: "error_no_speech", detail: "" } };
+    case "turn_failed":
+      return { ...state, problem: { key: "error_turn", detail: event.message } };
+    case "device_lost":
+      return { ...state, problem: { key: "error_device_lost", detail: event.message } };
+    case "interrupted":
+      return { ...state, current: -1 };
+  }
+}
+
+export function reduce(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case "status": {
+      // A problem the status no longer reports is gone; the others stay until the next turn.
+      const kept = state.problem && !isStatusKey(state.problem.key) ? state.problem : null;
+      return { ...state, status: action.status, problem: statusProblem(action.status) ?? kept };
+    }
+    case "live":
+      return onLive(state, action.event);
+    case "lang":
+      return { ...state, lang: action.lang };
+    case "hands_free":
+      return { ...state, handsFree: action.on };
+    case "label":
+      return { ...state, labels: [...state.labels, ...splitSentences(action.text)] };
+    case "problem":
+      return { ...state, problem: action.problem };
+    case "new_person":
+      return { ...state, transcript: "", answer: null, sentences: [], current: -1, problem: null };
+  }
+}
+
+const STATUS_KEYS: readonly Key[] = ["error_load", "error_import", "error_microphone", "error_loudspeaker"];
+
+function isStatusKey(key: Key): boolean {
+  return STATUS_KEYS.includes(key);
+}
+
+/** The key of the sentence under the talk button. */
+export function stateKey(state: AppState): Key {
+  if (state.live === "idle") {
+    return state.handsFree ? "state_idle_hands_free" : "state_idle";
+  }
+  return `state_${state.live}`;
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { type Action, type AppState, type Status, initialState, reduce, splitSentences, stateKey } from "../src/state";
+import { stepKey } from "../src/view";
+
+const answer = (text: string, lang = "en") => ({
+  event: "answer" as const,
+  answer: { text, lang, source: "template" as const, card: "passport", options: [] },
+});
+
+function run(actions: Action[], start: AppState = initialState("ar")): AppState {
+  return actions.reduce(reduce, start);
+}
+
+const status = (over: Partial<Status>): Status => ({
+  phase: "ready",
+  missing: [],
+  models_dir: "",
+  steps: [],
+  import: null,
+  problems: [],
+  failure: null,
+  simulated: false,
+  ready_ms: null,
+  ...over,
+});
+
+describe("sentences", () => {
+  it("splits an answer where it is spoken in pieces", () => {
+    expect(splitSentences("The stamp costs 500 dirhams. Bring two photos!")).toEqual([
+      "The stamp costs 500 dirhams.",
+      "Bring two photos!",
+    ]);
+    expect(splitSentences("هل تريد التفاصيل؟ نعم.")).toEqual(["هل تريد التفاصيل؟", "نعم."]);
+    expect(splitSentences("No final stop")).toEqual(["No final stop"]);
+  });
+
+  it("highlights each sentence as it starts playing, and none once idle", () => {
+    let state = run([
+      { type: "live", event: { event: "heard", transcript: { text: "How much is a passport?", language: "en" } } },
+      { type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } },
+    ]);
+    expect(state.sentences).toEqual(["The stamp costs 500 dirhams."]);
+    expect(state.current).toBe(0);
+    state = run([{ type: "live", event: { event: "speaking", text: "Bring two photos." } }], state);
+    expect(state.current).toBe(1);
+    state = run([{ type: "live", event: answer("The stamp costs 500 dirhams. Bring two photos.") }], state);
+    expect(state.sentences).toHaveLength(2);
+    state = run([{ type: "live", event: { event: "state", state: "idle" } }], state);
+    expect(state.current).toBe(-1);
+    // Replay: the same sentences are highlighted again, not added.
+    state = run([{ type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } }], state);
+    expect(state.current).toBe(0);
+    expect(state.sentences).toHaveLength(2);
+  });
+
+  it("shows a written answer whose sentences were never spoken", () => {
+    const state = run([{ type: "live", event: answer("One. Two.") }]);
+    expect(state.sentences).toEqual(["One.", "Two."]);
+    expect(state.current).toBe(-1);
+  });
+
+  it("does not take a spoken control label for the answer", () => {
+    let state = run([{ type: "live", event: answer("The stamp costs 500 dirhams.") }]);
+    state = run(
+      [
+        { type: "label", text: "Say it again" },
+        { type: "live", event: { event: "speaking", text: "Say it again" } },
+      ],
+      state,
+    );
+    expect(state.sentences).toEqual(["The stamp costs 500 dirhams."]);
+    expect(state.labels).toEqual([]);
+  });
+});
+
+describe("the event reducer", () => {
+  it("follows the person into the language they speak", () => {
+    let state = run([{ type: "live", event: { event: "heard", transcript: { text: "Combien coûte le passeport ?", language: "fr" } } }]);
+    expect(state.lang).toBe("fr");
+    expect(state.transcript).toBe("Combien coûte le passeport ?");
+    state = run([{ type: "live", event: answer("الجواز كيكلف 500 درهم.", "ary") }], state);
+    expect(state.lang).toBe("ar");
+    state = run([{ type: "live", event: { event: "heard", transcript: { text: "hm", language: "de" } } }], state);
+    expect(state.lang).toBe("ar");
+  });
+
+  it("clears the last answer when a new question is heard", () => {
+    const state = run([
+      { type: "live", event: answer("Old answer.") },
+      { type: "live", event: { event: "heard", transcript: { text: "new", language: "en" } } },
+    ]);
+    expect(state.answer).toBeNull();
+    expect(state.sentences).toEqual([]);
+  });
+
+  it("shows the state under the talk button", () => {
+    let state = run([{ type: "live", event: { event: "state", state: "thinking" } }]);
+    expect(stateKey(state)).toBe("state_thinking");
+    state = run([{ type: "live", event: { event: "state", state: "idle" } }, { type: "hands_free", on: true }], state);
+    expect(stateKey(state)).toBe("state_idle_hands_free");
+  });
+
+  it("turns failures into one short sentence, gone when the person speaks again", () => {
+    let state = run([{ type: "live", event: { event: "no_speech" } }]);
+    expect(state.problem?.key).toBe("error_no_speech");
+    state = run([{ type: "live", event: { event: "state", state: "listening" } }], state);
+    expect(state.problem).toBeNull();
+    state = run([{ type: "live", event: { event: "device_lost", message: "the microphone disappeared" } }], state);
+    expect(state.problem).toEqual({ key: "error_device_lost", detail: "the microphone disappeared" });
+  });
+
+  it("reports a missing microphone and failed loading from the status", () => {
+    let state = run([{ type: "status", status: status({ problems: [{ kind: "microphone", message: "no microphone found" }] }) }]);
+    expect(state.problem?.key).toBe("error_microphone");
+    state = run([{ type: "status", status: status({}) }], state);
+    expect(state.problem).toBeNull();
+    state = run([{ type: "status", status: status({ phase: "failed", failure: "model whisper-base is corrupt" }) }], state);
+    expect(state.problem?.key).toBe("error_load");
+    state = run([{ type: "live", event: { event: "no_speech" } }, { type: "status", status: status({}) }]);
+    expect(state.problem?.key).toBe("error_no_speech");
+  });
+
+  it("forgets everything for a new person", () => {
+    const state = run([
+      { type: "live", event: { event: "heard", transcript: { text: "passport", language: "en" } } },
+      { type: "live", event: answer("The stamp costs 500 dirhams.") },
+      { type: "new_person" },
+    ]);
+    expect(state.transcript).toBe("");
+    expect(state.answer).toBeNull();
+  });
+
+  it("names the loading steps", () => {
+    expect(stepKey("speech recognition")).toBe("load_stt");
+    expect(stepKey("the language model")).toBe("load_llm");
+    expect(stepKey("voices")).toBe("load_voices");
+  });
+});
