@@ -121,6 +121,9 @@ impl GgufModel {
             path: shown.clone(),
             reason,
         };
+        if declares_zero_alignment(reader) {
+            return Err(not_gguf("its general.alignment is zero".into()));
+        }
         let content = Content::read(reader).map_err(|e| not_gguf(first_line(&e.to_string())))?;
         let file_size = reader
             .seek(SeekFrom::End(0))
@@ -363,6 +366,109 @@ fn check_tensor_table(content: &Content, file_size: u64) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether the header sets `general.alignment` to zero: candle divides by it while reading the
+/// header, and would panic. Only the metadata is walked; any other problem is left for candle
+/// to report, and the reader is put back where it was.
+fn declares_zero_alignment<R: Read + Seek>(reader: &mut R) -> bool {
+    let Ok(start) = reader.stream_position() else {
+        return false;
+    };
+    let zero = scan_alignment(reader).unwrap_or(false);
+    reader.seek(SeekFrom::Start(start)).is_err() || zero
+}
+
+/// GGUF value types whose size is fixed, by type code (12 is f64); `None` for strings and arrays.
+fn fixed_size(value_type: u32) -> Option<u64> {
+    match value_type {
+        0 | 1 | 7 => Some(1),
+        2 | 3 => Some(2),
+        4..=6 => Some(4),
+        10..=12 => Some(8),
+        _ => None,
+    }
+}
+
+fn scan_alignment<R: Read>(reader: &mut R) -> std::io::Result<bool> {
+    let mut word = [0u8; 4];
+    reader.read_exact(&mut word)?;
+    if &word != b"GGUF" {
+        return Ok(false);
+    }
+    reader.read_exact(&mut word)?;
+    // Version 1 counts with 32-bit lengths, later versions with 64-bit ones.
+    let wide = u32::from_le_bytes(word) >= 2;
+    let _tensors = read_length(reader, wide)?;
+    let entries = read_length(reader, wide)?;
+    let mut zero = false;
+    for _ in 0..entries {
+        let key_length = read_length(reader, wide)?;
+        let mut key = Vec::new();
+        if reader.by_ref().take(key_length).read_to_end(&mut key)? as u64 != key_length {
+            return Ok(false);
+        }
+        reader.read_exact(&mut word)?;
+        let value_type = u32::from_le_bytes(word);
+        match fixed_size(value_type) {
+            // Candle reads unsigned and signed integers of up to 32 bits as the alignment.
+            Some(size) if key == b"general.alignment" && value_type <= 5 => {
+                let mut value = vec![0u8; size as usize];
+                reader.read_exact(&mut value)?;
+                zero = value.iter().all(|b| *b == 0);
+            }
+            _ => {
+                zero &= key != b"general.alignment";
+                skip_value(reader, value_type, wide, 0)?;
+            }
+        }
+    }
+    Ok(zero)
+}
+
+fn read_length<R: Read>(reader: &mut R, wide: bool) -> std::io::Result<u64> {
+    let mut bytes = [0u8; 8];
+    if wide {
+        reader.read_exact(&mut bytes)?;
+    } else {
+        reader.read_exact(&mut bytes[..4])?;
+    }
+    Ok(u64::from_le_bytes(bytes))
+}
+
+fn skip_value<R: Read>(
+    reader: &mut R,
+    value_type: u32,
+    wide: bool,
+    depth: usize,
+) -> std::io::Result<()> {
+    let invalid = || std::io::Error::from(std::io::ErrorKind::InvalidData);
+    let skip = |reader: &mut R, n: u64| -> std::io::Result<()> {
+        let skipped = std::io::copy(&mut reader.by_ref().take(n), &mut std::io::sink())?;
+        if skipped == n {
+            Ok(())
+        } else {
+            Err(invalid())
+        }
+    };
+    match (fixed_size(value_type), value_type) {
+        (Some(size), _) => skip(reader, size),
+        (None, 8) => {
+            let length = read_length(reader, wide)?;
+            skip(reader, length)
+        }
+        (None, 9) if depth < 64 => {
+            let mut word = [0u8; 4];
+            reader.read_exact(&mut word)?;
+            let item_type = u32::from_le_bytes(word);
+            let count = read_length(reader, wide)?;
+            match fixed_size(item_type) {
+                Some(size) => skip(reader, size.checked_mul(count).ok_or_else(invalid)?),
+                None => (0..count).try_for_each(|_| skip_value(reader, item_type, wide, depth + 1)),
+            }
+        }
+        _ => Err(invalid()),
+    }
 }
 
 fn first_line(message: &str) -> String {

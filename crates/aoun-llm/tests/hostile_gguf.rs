@@ -76,3 +76,35 @@ fn a_huge_declared_context_loads_within_bounds() {
         "{model:?}"
     );
 }
+
+/// Candle divides by `general.alignment` while reading the header: a file that sets it to zero
+/// is refused first.
+#[test]
+fn a_zero_alignment_is_refused() {
+    use candle_core::quantized::gguf_file::{self, Value};
+    for zero in [Value::U32(0), Value::U8(0), Value::I16(0)] {
+        let mut out = Cursor::new(Vec::new());
+        let other = Value::String("x".into());
+        gguf_file::write(
+            &mut out,
+            &[("general.name", &other), ("general.alignment", &zero)],
+            &[],
+        )
+        .expect("write");
+        assert_refused(out.get_ref(), "alignment");
+    }
+    // A zero overwritten by a later entry is what candle keeps: no longer refused for it.
+    let (zero, aligned) = (Value::U32(0), Value::U32(32));
+    let mut out = Cursor::new(Vec::new());
+    gguf_file::write(
+        &mut out,
+        &[
+            ("general.alignment", &zero),
+            ("general.alignment", &aligned),
+        ],
+        &[],
+    )
+    .expect("write");
+    let err = read(out.get_ref()).expect_err("no architecture");
+    assert!(!err.to_string().contains("alignment"), "{err}");
+}
