@@ -162,6 +162,8 @@ fn tiny_gguf() -> candle_core::Result<Vec<u8>> {
     let list = |items: &[&str]| Value::Array(items.iter().map(|s| text(s)).collect());
     let metadata = [
         ("general.architecture", text("llama")),
+        // Read by candle while it parses the header (a zero used to make it divide by zero).
+        ("general.alignment", Value::U32(32)),
         ("llama.context_length", Value::U32(64)),
         ("llama.embedding_length", Value::U32(WIDTH as u32)),
         ("llama.block_count", Value::U32(1)),
