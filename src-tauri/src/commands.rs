@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use aoun_guide::{Guide, Lang};
 use aoun_models::ModelStore;
-use aoun_session::Control;
+use std::time::Duration;
+
+use aoun_session::{Control, Request};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -70,6 +72,77 @@ pub fn hands_free(session: State<'_, Session>, on: bool) -> Result<(), String> {
 #[tauri::command]
 pub fn new_person(session: State<'_, Session>) -> Result<(), String> {
     session.send(Control::NewPerson)
+}
+
+/// Answers a typed question, or the procedure whose picture was chosen, as if it were heard.
+#[tauri::command]
+pub fn ask(
+    app: State<'_, App>,
+    session: State<'_, Session>,
+    text: Option<String>,
+    procedure: Option<String>,
+    lang: String,
+) -> Result<(), String> {
+    let lang = window_lang(&lang)?;
+    let text = match (text, procedure) {
+        (Some(text), _) if !text.trim().is_empty() => text,
+        (_, Some(id)) => app
+            .guide
+            .card(&id)
+            .map(|card| card.name(lang).to_string())
+            .ok_or_else(|| format!("there is no procedure `{id}`"))?,
+        _ => return Err("nothing was asked".into()),
+    };
+    session.send(Control::Request(Request::Ask {
+        text,
+        lang: Some(lang),
+    }))
+}
+
+/// Says the last answer again.
+#[tauri::command]
+pub fn replay(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::Request(Request::Replay { slower: false }))
+}
+
+/// Says the last answer again, more slowly.
+#[tauri::command]
+pub fn slower(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::Request(Request::Replay { slower: true }))
+}
+
+/// "That is not what I asked": the topic is dropped and the question asked again.
+#[tauri::command]
+pub fn not_what_i_asked(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::Request(Request::NotWhatIAsked))
+}
+
+/// Speaks a control's name (or an error sentence) with the session's voice for `lang`.
+#[tauri::command]
+pub fn speak_label(session: State<'_, Session>, text: String, lang: String) -> Result<(), String> {
+    let lang = window_lang(&lang)?;
+    session.send(Control::Request(Request::Say { text, lang }))
+}
+
+/// Saves the voice speed and the hands-free silence, and applies them at once.
+#[tauri::command]
+pub fn settings_set(
+    app: State<'_, App>,
+    session: State<'_, Session>,
+    speech_rate_percent: u16,
+    end_silence_ms: u64,
+) -> Result<(), String> {
+    app.change_settings(|s| {
+        s.speech_rate_percent = speech_rate_percent;
+        s.end_silence_ms = end_silence_ms;
+    })?;
+    let saved = app.settings();
+    session.send(Control::Request(Request::SpeechRate(
+        saved.speech_rate_percent,
+    )))?;
+    session.send(Control::Request(Request::EndSilence(
+        Duration::from_millis(saved.end_silence_ms),
+    )))
 }
 
 /// The procedures to show as icons, named in `lang`.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use aoun_models::{InstallState, ModelStore, Pack};
-use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession};
+use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession, Request};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
@@ -107,6 +107,10 @@ impl Session {
         settings: Settings,
     ) -> Session {
         let (controls_tx, controls) = mpsc::channel();
+        // The saved voice speed applies from the first answer on.
+        let _ = controls_tx.send(Control::Request(Request::SpeechRate(
+            settings.speech_rate_percent,
+        )));
         let (retry_tx, retry) = mpsc::channel();
         let status = Arc::new(Mutex::new(Status {
             phase: Phase::Checking,

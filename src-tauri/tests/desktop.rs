@@ -311,9 +311,21 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left() 
     );
     let arabic = app.screenshot("4-arabic");
 
+    // A picture asks without speaking: the passport icon answers in the window's language.
+    app.click("[data-procedure='passport']");
+    let written = app.wait_for(
+        "the answer to the passport icon",
+        "const a = document.getElementById('answer'); return a.lang === 'ar' && a.textContent.includes('جواز') ? a.textContent : ''",
+    );
+    // "That is not what I asked": Aoun asks which document is needed.
+    app.click("#not-what-i-asked");
+    app.wait_for(
+        "the question back",
+        "return document.getElementById('answer').textContent.includes('لم أفهم')",
+    );
     let _ = std::fs::remove_dir_all(&config);
     eprintln!(
-        "desktop test: ready after {ready_ms} ms; heard {transcript}; answered {answer}\nscreenshots: {}, {}, {}, {}",
+        "desktop test: ready after {ready_ms} ms; heard {transcript}; answered {answer}; passport icon: {written}\nscreenshots: {}, {}, {}, {}",
         idle.display(),
         listening.display(),
         answered.display(),

@@ -135,6 +135,11 @@ impl<V: Vad> Endpointer<V> {
         &self.config
     }
 
+    /// Changes the silence that ends an utterance, from the next frame on.
+    pub fn set_trailing_silence(&mut self, silence: Duration) {
+        self.config.trailing_silence = silence;
+    }
+
     /// Where it is.
     pub fn state(&self) -> EndpointState {
         self.state

@@ -9,7 +9,7 @@ mod phrase;
 mod report;
 mod stream;
 
-pub use live::{Control, LiveConfig, LiveEvent, LiveSession, State};
+pub use live::{Control, LiveConfig, LiveEvent, LiveSession, Request, State};
 pub use phrase::Phraser;
 pub use report::{AnswerReport, AnswerSource, StageTimings, TurnReport};
 pub use stream::{StepSink, TurnStep};
@@ -28,6 +28,8 @@ const SENTENCE_GAP_SECS: f32 = 0.25;
 #[derive(Debug, Default)]
 pub struct Conversation {
     dialogue: Dialogue,
+    /// The last answer given, to say again.
+    last_answer: Option<AnswerReport>,
 }
 
 /// A voice for one language.
@@ -44,6 +46,8 @@ pub struct Assistant {
     phraser: Option<Phraser>,
     voices: Vec<Voice>,
     guide: Guide,
+    /// Speed of every voice (1.0 = normal).
+    speech_rate: f32,
 }
 
 /// Failures of a turn, each one sentence for a person.
@@ -76,6 +80,7 @@ impl Assistant {
             phraser,
             voices,
             guide,
+            speech_rate: 1.0,
         }
     }
 

@@ -26,6 +26,9 @@ use aoun_stt::Transcript;
 
 use crate::{ms, AnswerReport, Assistant, Conversation, StageTimings, TurnError};
 
+mod request;
+pub use request::Request;
+
 /// Where the conversation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,6 +56,8 @@ pub enum Control {
     HandsFree(bool),
     /// A new person: wipe the conversation.
     NewPerson,
+    /// Something asked without speaking (a typed question, a picture, replay...).
+    Request(Request),
     /// End the session.
     Stop,
 }
@@ -156,6 +161,8 @@ enum WorkerMessage {
         timings: Box<StageTimings>,
     },
     Failed(String),
+    /// The work is done and there is no answer to report (a control's name was spoken).
+    Ended,
 }
 
 /// A turn under way on the worker thread.
@@ -311,6 +318,11 @@ impl Loop<'_> {
                     }
                     self.emit(LiveEvent::TurnFailed { message });
                 }
+                WorkerMessage::Ended => {
+                    if let Some(turn) = self.turn.as_mut() {
+                        turn.done = true;
+                    }
+                }
             }
         }
         let over = self
@@ -433,6 +445,7 @@ impl<V: Vad> LiveSession<V> {
                 self.endpointer.reset();
                 live.set_state(State::Idle);
             }
+            Control::Request(request) => self.request(live, request),
             Control::Stop => return false,
         }
         true
@@ -576,16 +589,25 @@ impl<V: Vad> LiveSession<V> {
     /// Starts a turn's worker; it hears what [`Turn::end`] (and, before it, [`Self::feed`])
     /// gives it.
     fn start_turn(&self) -> Turn {
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, messages) = mpsc::channel();
         let (feed, fed) = mpsc::channel();
         let assistant = Arc::clone(&self.assistant);
         let conversation = Arc::clone(&self.conversation);
         let language = self.config.language.clone();
+        self.spawn(feed, move |stop, tx| {
+            run_turn(&assistant, &conversation, language, &fed, stop, tx);
+        })
+    }
+
+    /// Runs `work` as a turn on its own thread; `feed` carries the utterance to it.
+    fn spawn(
+        &self,
+        feed: Sender<Feed>,
+        work: impl FnOnce(&AtomicBool, &Sender<WorkerMessage>) + Send + 'static,
+    ) -> Turn {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, messages) = mpsc::channel();
         let stop = Arc::clone(&cancel);
-        let worker = std::thread::spawn(move || {
-            run_turn(&assistant, &conversation, language, &fed, &stop, &tx);
-        });
+        let worker = std::thread::spawn(move || work(&stop, &tx));
         Turn {
             cancel,
             feed,
@@ -671,22 +693,32 @@ fn run_turn(
     let mut draft = None;
     let audio = loop {
         // A closed feed means the utterance was dropped.
-        let Ok(message) = feed.recv() else { return };
+        let Ok(first) = feed.recv() else { return };
+        // Only the newest of what piled up while the engines worked is still worth doing: the
+        // end, else the last pause (after the language, asked once).
+        let mut early = None;
+        let mut pause = None;
+        let mut end = None;
+        for message in std::iter::once(first).chain(feed.try_iter()) {
+            match message {
+                Feed::Early(audio) => early = Some(audio),
+                Feed::Pause(audio) => pause = Some(audio),
+                Feed::End(audio) => end = Some(audio),
+            }
+        }
         if cancel.load(Ordering::SeqCst) {
             return;
         }
-        match message {
-            Feed::Early(audio) => {
-                if language.is_none() {
-                    language = lock(assistant).detect_language(&audio);
-                }
-            }
-            Feed::Pause(audio) => {
-                let mut timings = StageTimings::default();
-                let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
-                draft = Some((audio, heard, timings));
-            }
-            Feed::End(audio) => break audio,
+        if let Some(audio) = end {
+            break audio;
+        }
+        if let Some(audio) = early.filter(|_| language.is_none()) {
+            language = lock(assistant).detect_language(&audio);
+        }
+        if let Some(audio) = pause {
+            let mut timings = StageTimings::default();
+            let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
+            draft = Some((audio, heard, timings));
         }
     };
     let ended = Instant::now();

@@ -94,6 +94,7 @@ impl Assistant {
             }
         }
         timings.tts_ms = Some(ms(voice_started));
+        conversation.last_answer = Some(report.clone());
         Ok((report, timings))
     }
 

@@ -1,0 +1,198 @@
+//! Requests a window makes of a live session without speaking (tier 1: the real guide, a voice
+//! that notes what it says and at which speed, no sound card: silence in, a loudspeaker that
+//! plays into nothing).
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aoun_audio::{Audio, EnergyVad, Pacing, WavSink, WavSource};
+use aoun_guide::{Guide, Lang};
+use aoun_session::{
+    AnswerSource, Assistant, Control, LiveConfig, LiveEvent, LiveSession, Request, Voice,
+};
+use aoun_stt::{SpeechToText, SttError, Transcript};
+use aoun_tts::{TextToSpeech, TtsError};
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Requests never reach speech recognition.
+struct NoEars;
+
+impl SpeechToText for NoEars {
+    fn transcribe(&mut self, _: &[f32], _: Option<&str>) -> Result<Transcript, SttError> {
+        Err(SttError::NoAudio)
+    }
+}
+
+/// Speaks a short tone per sentence, and notes what it spoke at which speed.
+struct NotingVoice {
+    log: Log,
+    rate: f32,
+}
+
+impl TextToSpeech for NotingVoice {
+    fn synthesize(&mut self, text: &str) -> Result<Audio, TtsError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{text} @{:.2}", self.rate));
+        Ok(Audio {
+            samples: (0..1600).map(|i| (i as f32 * 0.05).sin() * 0.3).collect(),
+            sample_rate: 16_000,
+        })
+    }
+
+    fn set_rate(&mut self, rate: f32) {
+        self.rate = rate;
+    }
+}
+
+fn session(log: &Log) -> LiveSession<EnergyVad> {
+    let assistant = Assistant::new(
+        Box::new(NoEars),
+        None,
+        vec![Voice {
+            languages: Lang::ALL.to_vec(),
+            engine: Box::new(NotingVoice {
+                log: log.clone(),
+                rate: 1.0,
+            }),
+        }],
+        Guide::embedded(),
+    );
+    LiveSession::new(assistant, EnergyVad::default(), LiveConfig::default())
+}
+
+/// Runs the session over half a second of silence with these requests, until their turn has
+/// been played; returns the events.
+fn run(session: &mut LiveSession<EnergyVad>, requests: Vec<Request>) -> Vec<LiveEvent> {
+    let silence = Audio {
+        samples: vec![0.0; 8000],
+        sample_rate: 16_000,
+    };
+    let mut source = WavSource::from_audio(&silence, Pacing::Unpaced);
+    let mut sink = WavSink::new(16_000, Pacing::Unpaced);
+    let (controls_tx, controls) = mpsc::channel();
+    for request in requests {
+        controls_tx.send(Control::Request(request)).unwrap();
+    }
+    let (events_tx, events) = mpsc::channel();
+    session
+        .run(&mut source, &mut sink, &controls, &events_tx)
+        .unwrap();
+    drop(events_tx);
+    events.iter().collect()
+}
+
+fn spoken(events: &[LiveEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            LiveEvent::Speaking { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn answer(events: &[LiveEvent]) -> Option<aoun_session::AnswerReport> {
+    events.iter().find_map(|e| match e {
+        LiveEvent::Answer { answer, .. } => Some(answer.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_question_asked_without_speaking_is_answered_replayed_slower_and_taken_back() {
+    let log: Log = Arc::default();
+    let mut session = session(&log);
+
+    // A picture or a typed question: answered and spoken as if it had been heard.
+    let events = run(
+        &mut session,
+        vec![Request::Ask {
+            text: "passport".into(),
+            lang: Some(Lang::En),
+        }],
+    );
+    let heard = events.iter().find_map(|e| match e {
+        LiveEvent::Heard { transcript } => Some(transcript.text.clone()),
+        _ => None,
+    });
+    assert_eq!(heard.as_deref(), Some("passport"));
+    let first = answer(&events).expect("an answer");
+    assert_eq!(first.card.as_deref(), Some("passport"));
+    assert_eq!(first.lang, Lang::En);
+    assert!(!spoken(&events).is_empty());
+
+    // Replay says the same sentences again; slower says them more slowly, then the voice
+    // goes back to its speed.
+    let events = run(&mut session, vec![Request::Replay { slower: false }]);
+    assert_eq!(answer(&events).expect("the answer again").text, first.text);
+    log.lock().unwrap().clear();
+    let events = run(&mut session, vec![Request::Replay { slower: true }]);
+    assert_eq!(answer(&events).expect("the answer again").text, first.text);
+    let said = log.lock().unwrap().clone();
+    assert!(said.iter().all(|s| s.ends_with("@0.75")), "{said:?}");
+
+    // A control's name is spoken, and it is not an answer.
+    log.lock().unwrap().clear();
+    let events = run(
+        &mut session,
+        vec![Request::Say {
+            text: "Say it again".into(),
+            lang: Lang::En,
+        }],
+    );
+    assert_eq!(spoken(&events), ["Say it again"]);
+    assert!(answer(&events).is_none());
+    assert_eq!(log.lock().unwrap().as_slice(), ["Say it again @1.00"]);
+
+    // "That is not what I asked": the topic is forgotten and the question asked again, so a
+    // follow-up no longer means the passport.
+    let events = run(&mut session, vec![Request::NotWhatIAsked]);
+    let back = answer(&events).expect("a question back");
+    assert_eq!(back.source, AnswerSource::NotUnderstood);
+    assert_eq!(
+        back.text,
+        "I did not understand. Which document or procedure do you need?"
+    );
+    let events = run(
+        &mut session,
+        vec![Request::Ask {
+            text: "how much does it cost?".into(),
+            lang: Some(Lang::En),
+        }],
+    );
+    assert_ne!(
+        answer(&events).expect("an answer").card.as_deref(),
+        Some("passport")
+    );
+}
+
+#[test]
+fn the_voice_speed_applies_to_every_later_answer() {
+    let log: Log = Arc::default();
+    let mut session = session(&log);
+    run(
+        &mut session,
+        vec![
+            Request::SpeechRate(80),
+            Request::EndSilence(Duration::from_millis(900)),
+        ],
+    );
+    // The speed is set off the audio loop: give it a moment.
+    std::thread::sleep(Duration::from_millis(200));
+    run(
+        &mut session,
+        vec![Request::Ask {
+            text: "passport".into(),
+            lang: Some(Lang::En),
+        }],
+    );
+    let said = log.lock().unwrap().clone();
+    assert!(
+        !said.is_empty() && said.iter().all(|s| s.ends_with("@0.80")),
+        "{said:?}"
+    );
+}
