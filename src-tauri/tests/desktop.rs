@@ -1,6 +1,7 @@
 //! The desktop app end to end, in a real window: the app runs on a virtual display (Xvfb) and
 //! is driven through WebDriver (tauri-driver 2.1.0 in front of WebKitWebDriver). The only test
-//! double is the sound card: a spoken question from `assets/samples` is the microphone.
+//! double is the sound card: a spoken question from `assets/samples` is the microphone. A second
+//! window starts with an empty models folder and must offer to import a model pack.
 //!
 //! Outside CI the test is skipped, with the reason printed, when a tool or the models are
 //! missing; under `CI=true` it fails instead.
@@ -220,45 +221,97 @@ impl Drop for WebDriver {
     }
 }
 
-#[test]
-fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left() {
-    let tools: Vec<_> = ["Xvfb", "tauri-driver", "WebKitWebDriver"]
-        .iter()
-        .map(|t| (t, on_path(t)))
-        .collect();
-    if let Some((missing, _)) = tools.iter().find(|(_, path)| path.is_none()) {
-        return unavailable(&format!(
-            "{missing} is not installed (scripts/setup.sh installs it)"
-        ));
-    }
-    match aoun_models::ModelStore::open(None).map(|store| store.verified_path("whisper-base")) {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) | Err(e) => {
-            return unavailable(&format!("the models are not installed ({e})"));
+/// The tools the test needs.
+struct Tools {
+    xvfb: PathBuf,
+    driver: PathBuf,
+    webkit: PathBuf,
+}
+
+impl Tools {
+    /// The tools, or why the test cannot run.
+    fn find() -> Result<Tools, String> {
+        let find = |tool: &str| {
+            on_path(tool)
+                .ok_or_else(|| format!("{tool} is not installed (scripts/setup.sh installs it)"))
+        };
+        let tools = Tools {
+            xvfb: find("Xvfb")?,
+            driver: find("tauri-driver")?,
+            webkit: find("WebKitWebDriver")?,
+        };
+        match aoun_models::ModelStore::open(None).map(|store| store.verified_path("whisper-base")) {
+            Ok(Ok(_)) => Ok(tools),
+            Ok(Err(e)) | Err(e) => Err(format!("the models are not installed ({e})")),
         }
     }
-    let path = |i: usize| tools[i].1.clone().expect("checked above");
+}
+
+/// The app in a window on its own virtual display, with a fresh configuration (so the window
+/// starts in Arabic, the default). Fields drop in order: the session, the driver, the display.
+struct Desktop {
+    app: WebDriver,
+    _driver: Running,
+    _display: Running,
+    config: PathBuf,
+}
+
+impl Desktop {
+    fn launch(tools: &Tools, name: &str, env: &[(&str, &std::ffi::OsStr)]) -> Desktop {
+        let config =
+            std::env::temp_dir().join(format!("aoun-desktop-{name}-{}", std::process::id()));
+        let (display_process, display) = virtual_display(&tools.xvfb);
+        let port = free_port();
+        let mut driver = Command::new(&tools.driver);
+        driver
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &free_port().to_string()])
+            .args(["--native-driver", &tools.webkit.display().to_string()])
+            .env("DISPLAY", &display)
+            .env("XDG_CONFIG_HOME", &config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0);
+        for (key, value) in env {
+            driver.env(key, value);
+        }
+        let driver = Running(driver.spawn().expect("tauri-driver starts"));
+        let app = WebDriver::connect(port, Path::new(env!("CARGO_BIN_EXE_aoun-app")));
+        Desktop {
+            app,
+            _driver: driver,
+            _display: display_process,
+            config,
+        }
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.config);
+    }
+}
+
+/// Both scenarios, one after the other: each has its own display and window.
+#[test]
+fn desktop_app() {
+    let tools = match Tools::find() {
+        Ok(tools) => tools,
+        Err(reason) => return unavailable(&reason),
+    };
+    a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(&tools);
+    without_models_the_window_offers_to_import_a_pack(&tools);
+}
+
+fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(tools: &Tools) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let question = workspace.join("assets/samples/en-passport-fee.wav");
-    let config = std::env::temp_dir().join(format!("aoun-desktop-test-{}", std::process::id()));
-
-    let (_display, display) = virtual_display(&path(0));
-    let port = free_port();
-    let driver = Command::new(path(1))
-        .args(["--port", &port.to_string()])
-        .args(["--native-port", &free_port().to_string()])
-        .args(["--native-driver", &path(2).display().to_string()])
-        .env("DISPLAY", &display)
-        .env("AOUN_MICROPHONE_WAV", &question)
-        // A fresh configuration: the window starts in Arabic, the default.
-        .env("XDG_CONFIG_HOME", &config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()
-        .expect("tauri-driver starts");
-    let _driver = Running(driver);
-    let app = WebDriver::connect(port, Path::new(env!("CARGO_BIN_EXE_aoun-app")));
+    let desktop = Desktop::launch(
+        tools,
+        "question",
+        &[("AOUN_MICROPHONE_WAV", question.as_os_str())],
+    );
+    let app = &desktop.app;
 
     // Loading shows progress, then the talk button.
     let started = Instant::now();
@@ -323,12 +376,54 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left() 
         "the question back",
         "return document.getElementById('answer').textContent.includes('لم أفهم')",
     );
-    let _ = std::fs::remove_dir_all(&config);
     eprintln!(
         "desktop test: ready after {ready_ms} ms; heard {transcript}; answered {answer}; passport icon: {written}\nscreenshots: {}, {}, {}, {}",
         idle.display(),
         listening.display(),
         answered.display(),
         arabic.display()
+    );
+}
+
+fn without_models_the_window_offers_to_import_a_pack(tools: &Tools) {
+    let empty = std::env::temp_dir().join(format!("aoun-desktop-no-models-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("an empty models folder");
+    let desktop = Desktop::launch(
+        tools,
+        "first-start",
+        &[("AOUN_MODELS_DIR", empty.as_os_str())],
+    );
+    let app = &desktop.app;
+    app.wait_for(
+        "the import screen",
+        "return document.body.dataset.phase === 'models_missing' && !document.getElementById('models').hidden",
+    );
+    // In words (Arabic by default) and pictures, with a folder to choose and a progress bar.
+    let words = app.run("return document.getElementById('models').innerText");
+    assert!(
+        words.as_str().unwrap_or_default().contains("USB"),
+        "{words}"
+    );
+    assert_eq!(
+        app.run("return document.querySelectorAll('#models svg').length > 0"),
+        true
+    );
+    assert_eq!(
+        app.run("return !!document.getElementById('import-progress')"),
+        true
+    );
+    // A folder that does not exist is one short sentence, not a crash.
+    app.run("document.getElementById('folder').value = '/nonexistent/aoun-pack'; return null");
+    app.click("#import");
+    app.wait_for(
+        "the import error",
+        "return !document.getElementById('problem').hidden && document.getElementById('problem-text').textContent",
+    );
+    let shot = app.screenshot("5-models-missing");
+    drop(desktop);
+    let _ = std::fs::remove_dir_all(&empty);
+    eprintln!(
+        "desktop test: the import screen shows without models ({})",
+        shot.display()
     );
 }

@@ -1,7 +1,7 @@
 // Wires the window to the app: controls send commands, events update the state.
 
 import "./style.css";
-import { type Lang, t, windowLang } from "./i18n";
+import { type Key, type Lang, t, windowLang } from "./i18n";
 import { type Action, type AppState, type LiveEvent, type Status, initialState, reduce } from "./state";
 import { invoke, listen } from "./tauri";
 import { type Procedure, buildView, render, showProcedures, translate } from "./view";
@@ -46,9 +46,9 @@ function dispatch(action: Action): void {
   render(view, state);
 }
 
-function report(error: unknown): void {
+function report(error: unknown, key: Key = String(error).includes("not ready") ? "error_not_ready" : "error_turn"): void {
   console.warn(error);
-  dispatch({ type: "problem", problem: { key: "error_not_ready", detail: String(error) } });
+  dispatch({ type: "problem", problem: { key, detail: String(error) } });
 }
 
 function send(command: string, args?: Record<string, unknown>): void {
@@ -190,7 +190,9 @@ function showFolders(): void {
     )
     .catch((e) => console.warn(e));
 }
-on("import", () => send("import_models", { folder: view.folderInput.value }));
+on("import", () => {
+  invoke("import_models", { folder: view.folderInput.value }).catch((e) => report(e, "error_import"));
+});
 
 // Settings.
 function showInfo(info: DeskInfo): void {

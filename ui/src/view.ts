@@ -76,7 +76,8 @@ export function buildView(app: HTMLElement): View {
   const stateText = el("p", { id: "state-text", class: "state-text", role: "status", "aria-live": "polite" });
   const problemText = el("span", { id: "problem-text" });
   const problem = el("div", { id: "problem", class: "problem", role: "alert", hidden: "" }, [svg(ICONS.warning, 40), problemText]);
-  const transcript = el("p", { id: "transcript", class: "transcript" });
+  // Dir "auto": a question in English reads left to right in the Arabic window.
+  const transcript = el("p", { id: "transcript", class: "transcript", dir: "auto" });
   const answer = el("p", { id: "answer", class: "answer", "aria-live": "polite" });
   const actions = el("div", { class: "actions" }, [
     iconButton("replay", "replay", "replay"),
@@ -87,7 +88,6 @@ export function buildView(app: HTMLElement): View {
   const main = el("main", {}, [
     el("section", { class: "talk-area" }, [talk, stateText]),
     el("section", { class: "dialogue" }, [
-      problem,
       el("h2", { "data-text": "you_said" }),
       transcript,
       el("h2", { "data-text": "answer" }),
@@ -138,7 +138,8 @@ export function buildView(app: HTMLElement): View {
     el("div", { class: "actions" }, [iconButton("save-settings", "settings", "save"), iconButton("close-settings", "not_what_i_asked", "close")]),
   ]);
 
-  app.replaceChildren(header, main, loading, models, settings);
+  // The problem banner stays above every screen, the first-start ones included.
+  app.replaceChildren(header, main, loading, models, problem, settings);
   return {
     root: document.documentElement,
     talk,
@@ -205,10 +206,10 @@ export function render(view: View, state: AppState): void {
   view.stateText.textContent = t(lang, stateKey(state));
   view.transcript.textContent = state.transcript;
   view.answer.replaceChildren(
-    ...state.sentences.map((sentence, i) => {
-      const span = el("span", { class: i === state.current ? "sentence current" : "sentence" }, [sentence]);
-      return span;
-    }),
+    ...state.sentences.flatMap((sentence, i) => [
+      el("span", { class: i === state.current ? "sentence current" : "sentence" }, [sentence]),
+      " ",
+    ]),
   );
   const answerLang = state.answer?.lang === "ary" ? "ar" : state.answer?.lang;
   if (answerLang) {
