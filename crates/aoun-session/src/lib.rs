@@ -146,6 +146,11 @@ impl Assistant {
         Ok(transcript)
     }
 
+    /// A flag that stops the speech recognition under way, when the recogniser has one.
+    pub fn stt_stop_handle(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        self.stt.stop_handle()
+    }
+
     /// The language spoken in `audio` (16 kHz), when the recogniser can tell it without
     /// transcribing; `None` otherwise or when it fails (the transcription then detects it).
     pub fn detect_language(&mut self, audio: &Audio) -> Option<String> {

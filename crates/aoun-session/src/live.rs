@@ -193,6 +193,8 @@ pub struct LiveSession<V: Vad> {
     conversation: Arc<Mutex<Conversation>>,
     endpointer: Endpointer<V>,
     config: LiveConfig,
+    /// Stops a transcription of a pause that speech has since made useless.
+    stop_hearing: Option<Arc<AtomicBool>>,
 }
 
 /// How long after an answer starts playing its echo level is measured.
@@ -343,6 +345,7 @@ impl<V: Vad> LiveSession<V> {
     /// A session over loaded engines, with a voice activity detector.
     pub fn new(assistant: Assistant, vad: V, config: LiveConfig) -> Self {
         Self {
+            stop_hearing: assistant.stt_stop_handle(),
             assistant: Arc::new(Mutex::new(assistant)),
             conversation: Arc::new(Mutex::new(Conversation::default())),
             endpointer: Endpointer::new(vad, config.endpoint.clone()),
@@ -545,10 +548,20 @@ impl<V: Vad> LiveSession<V> {
                 }
             }
         }
-        if let Some(pending) = self.endpointer.pending() {
-            if next.pause_sent != Some(pending.speech_end) {
-                next.pause_sent = Some(pending.speech_end);
-                let _ = next.feed.send(Feed::Pause(pending.audio));
+        match self.endpointer.pending() {
+            Some(pending) => {
+                if next.pause_sent != Some(pending.speech_end) {
+                    next.pause_sent = Some(pending.speech_end);
+                    let _ = next.feed.send(Feed::Pause(pending.audio));
+                }
+            }
+            None => {
+                // The person spoke again after a pause: its transcript is of no use any more.
+                if next.pause_sent.take().is_some() {
+                    if let Some(stop) = &self.stop_hearing {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                }
             }
         }
     }
@@ -718,7 +731,9 @@ fn run_turn(
         if let Some(audio) = pause {
             let mut timings = StageTimings::default();
             let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
-            draft = Some((audio, heard, timings));
+            // A stopped draft is no transcript: the end is heard again.
+            let stopped = matches!(heard, Err(TurnError::Stt(aoun_stt::SttError::Stopped)));
+            draft = (!stopped).then_some((audio, heard, timings));
         }
     };
     let ended = Instant::now();

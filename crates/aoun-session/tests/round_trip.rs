@@ -95,3 +95,44 @@ fn word_errors_count_edits() {
     assert_eq!(word_errors(&w("a b c"), &w("a c")), 1);
     assert_eq!(word_errors(&w("a b"), &w("a b c d")), 2);
 }
+
+#[test]
+fn a_transcription_can_be_stopped_and_the_next_one_works() {
+    let store = ModelStore::open(None).unwrap();
+    let mut stt = WhisperStt::load(
+        &store.verified_path("whisper-base").unwrap(),
+        WhisperOptions::default(),
+    )
+    .unwrap();
+    let (speech, _) = aoun_audio::read_wav(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/samples/en-passport-fee.wav"
+    )))
+    .unwrap();
+    let speech = speech.resampled(16_000);
+    let stop = stt.stop_handle().expect("whisper can be stopped");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Keeps asking to stop until the transcription returns, whenever it starts.
+    let stopper = {
+        let (stop, done) = (stop.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        })
+    };
+    let stopped = stt.transcribe(&speech.samples, Some("en"));
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    stopper.join().unwrap();
+    assert!(
+        matches!(stopped, Err(aoun_stt::SttError::Stopped)),
+        "{stopped:?}"
+    );
+    let heard = stt.transcribe(&speech.samples, Some("en")).unwrap();
+    assert!(
+        heard.text.to_lowercase().contains("passport"),
+        "{}",
+        heard.text
+    );
+}

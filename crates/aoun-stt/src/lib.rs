@@ -3,6 +3,10 @@
 //! [`SpeechToText`] is the one interface the rest of Aoun knows; [`WhisperStt`] implements it with
 //! whisper.cpp (through whisper-rs) on a ggml model file.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+mod stop;
 mod whisper;
 
 pub use whisper::{WhisperOptions, WhisperStt};
@@ -38,6 +42,13 @@ pub trait SpeechToText: Send {
         let _ = samples;
         Ok(None)
     }
+
+    /// A flag that stops the transcription under way ([`SttError::Stopped`]) when set from
+    /// another thread, for work that turned out useless (the person went on speaking after a
+    /// pause); each transcription clears it as it starts. `None` when it cannot be stopped.
+    fn stop_handle(&self) -> Option<Arc<AtomicBool>> {
+        None
+    }
 }
 
 /// Speech-to-text failures, each one sentence for a person.
@@ -58,4 +69,7 @@ pub enum SttError {
     /// whisper.cpp failed while running.
     #[error("speech recognition failed: {0}")]
     Engine(String),
+    /// The recognition under way was stopped through [`SpeechToText::stop_handle`].
+    #[error("speech recognition was stopped")]
+    Stopped,
 }

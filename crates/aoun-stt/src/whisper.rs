@@ -1,6 +1,8 @@
 //! whisper.cpp behind [`SpeechToText`].
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
@@ -49,6 +51,8 @@ pub struct WhisperStt {
     state: WhisperState,
     _context: WhisperContext,
     options: WhisperOptions,
+    /// Set from another thread to stop the run under way.
+    stop: Arc<AtomicBool>,
 }
 
 impl WhisperStt {
@@ -73,6 +77,7 @@ impl WhisperStt {
             state,
             _context: context,
             options,
+            stop: Arc::default(),
         };
         // whisper.cpp detects the language with the audio context of the previous run; one short
         // run now makes that a small context from the first question on.
@@ -110,9 +115,14 @@ impl WhisperStt {
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
         params.set_suppress_nst(true);
-        self.state
-            .full(params, samples)
-            .map_err(|e| SttError::Engine(e.to_string()))?;
+        self.stop.store(false, Ordering::SeqCst);
+        // The flag lives in `self`, which outlives the run.
+        crate::stop::stop_when(&mut params, &self.stop);
+        let outcome = self.state.full(params, samples);
+        if self.stop.load(Ordering::SeqCst) {
+            return Err(SttError::Stopped);
+        }
+        outcome.map_err(|e| SttError::Engine(e.to_string()))?;
         let mut text = String::new();
         for segment in self.state.as_iter() {
             let piece = segment
@@ -191,5 +201,9 @@ impl SpeechToText for WhisperStt {
             .pcm_to_mel(samples, self.options.threads.max(1))
             .map_err(|e| SttError::Engine(e.to_string()))?;
         self.best_allowed_language().map(Some)
+    }
+
+    fn stop_handle(&self) -> Option<Arc<AtomicBool>> {
+        Some(Arc::clone(&self.stop))
     }
 }
