@@ -161,6 +161,17 @@ impl WebDriver {
         )
     }
 
+    /// Holds the space bar down for `held`, then lets it go.
+    fn hold_space(&self, held: Duration) {
+        let space = "\u{E00D}";
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": space},
+            {"type": "pause", "duration": held.as_millis() as u64},
+            {"type": "keyUp", "value": space},
+        ]}]});
+        self.call("POST", "/actions", Some(actions));
+    }
+
     fn click(&self, css: &str) {
         let found = self.call(
             "POST",
@@ -320,6 +331,9 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
         "return document.body.dataset.phase === 'ready' && !!document.querySelector('#procedure-grid .procedure')",
     );
     let ready_ms = started.elapsed().as_millis();
+    // The app's own clock: from its start to engines loaded and devices open.
+    let app_ready_ms =
+        app.run("return window.__TAURI__.core.invoke('status').then(s => s.ready_ms)");
     assert_eq!(app.run("return document.documentElement.dir"), "rtl");
     let idle = app.screenshot("1-idle");
 
@@ -376,8 +390,15 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
         "the question back",
         "return document.getElementById('answer').textContent.includes('لم أفهم')",
     );
+    // The keyboard alone: holding space is the talk button. The simulated person has finished
+    // speaking, so what the button heard is silence, said in one sentence.
+    app.hold_space(Duration::from_millis(1500));
+    app.wait_for(
+        "the space bar to be heard as the talk button",
+        "return !document.getElementById('problem').hidden && document.getElementById('problem-text').textContent.includes('لم أسمعك')",
+    );
     eprintln!(
-        "desktop test: ready after {ready_ms} ms; heard {transcript}; answered {answer}; passport icon: {written}\nscreenshots: {}, {}, {}, {}",
+        "desktop test: ready after {ready_ms} ms ({app_ready_ms} ms by the app's clock); heard {transcript}; answered {answer}; passport icon: {written}\nscreenshots: {}, {}, {}, {}",
         idle.display(),
         listening.display(),
         answered.display(),

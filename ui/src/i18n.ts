@@ -96,11 +96,6 @@ export const STRINGS = {
     fr: "Je ne trouve pas de haut-parleur. Lisez la réponse à l'écran.",
     en: "No loudspeaker was found. The answer is on the screen.",
   },
-  error_models: {
-    ar: "ينقص نموذج. اطلب من المسؤول تثبيته.",
-    fr: "Un modèle manque. Demandez au responsable de l'installer.",
-    en: "A model is missing. Ask the person in charge to install it.",
-  },
   error_load: {
     ar: "لم يستطع عون أن يبدأ. اطلب المساعدة.",
     fr: "Aoun n'a pas pu démarrer. Demandez de l'aide.",

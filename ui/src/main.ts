@@ -103,6 +103,10 @@ view.talk.addEventListener("pointerdown", (e) => {
 view.talk.addEventListener("pointerup", talkUp);
 view.talk.addEventListener("pointercancel", talkUp);
 view.talk.addEventListener("click", (e) => e.preventDefault());
+// Holding the talk button is speaking, so its name is said when the keyboard reaches it.
+view.talk.addEventListener("focus", () => {
+  if (view.talk.matches(":focus-visible")) speak(view.talk.getAttribute("aria-label") ?? "");
+});
 
 function typing(target: EventTarget | null): boolean {
   return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement;
