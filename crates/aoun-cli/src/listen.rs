@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aoun_audio::{
-    AudioSink, AudioSource, CpalSink, CpalSource, Pacing, SileroVad, Timeline, WavSink, WavSource,
-    FRAME_SAMPLES,
+    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, SileroVad, Timeline,
+    WavSink, WavSource, FRAME_SAMPLES,
 };
 use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession};
 
@@ -94,7 +94,17 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
     if args.wavs.is_empty() {
         let mut sink = CpalSink::open_default()?;
         let mut source = CpalSource::open_default(FRAME_SAMPLES)?;
-        return drive(&mut session, &mut source, &mut sink, controls, json);
+        loop {
+            let outcome = drive(&mut session, &mut source, &mut sink, &controls, json);
+            if !outcome.as_ref().is_err_and(|e| e.is::<DeviceError>()) {
+                return outcome;
+            }
+            // The turn ended with the device; once it is back, the same conversation goes on.
+            while let Err(e) = source.reopen().and_then(|()| sink.reopen()) {
+                tracing::debug!(error = %e, "devices not back yet");
+                std::thread::sleep(DEVICE_RETRY);
+            }
+        }
     }
 
     let (timeline, spans) = timeline(&args)?;
@@ -117,7 +127,7 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
             }
         });
     }
-    drive(&mut session, &mut source, &mut sink, controls, json)?;
+    drive(&mut session, &mut source, &mut sink, &controls, json)?;
     drop(control_tx);
     if let Some(path) = &args.out {
         sink.write_wav(path)?;
@@ -125,17 +135,20 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
     Ok(())
 }
 
+/// How often a lost microphone or loudspeaker is looked for again.
+const DEVICE_RETRY: Duration = Duration::from_secs(1);
+
 /// Runs the session on its own thread and prints its events on this one until it ends.
 fn drive(
     session: &mut LiveSession<SileroVad>,
     source: &mut dyn AudioSource,
     sink: &mut dyn AudioSink,
-    controls: mpsc::Receiver<Control>,
+    controls: &mpsc::Receiver<Control>,
     json: bool,
 ) -> anyhow::Result<()> {
     let (events_tx, events) = mpsc::channel();
     let outcome = std::thread::scope(|scope| {
-        let runner = scope.spawn(move || session.run(source, sink, &controls, &events_tx));
+        let runner = scope.spawn(move || session.run(source, sink, controls, &events_tx));
         for event in events.iter() {
             print_event(&event, json);
         }
