@@ -138,7 +138,7 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
 /// How often a lost microphone or loudspeaker is looked for again.
 const DEVICE_RETRY: Duration = Duration::from_secs(1);
 
-/// Runs the session on its own thread and prints its events on this one until it ends.
+/// Runs the session on this thread and prints its events on another until it ends.
 fn drive(
     session: &mut LiveSession<SileroVad>,
     source: &mut dyn AudioSource,
@@ -147,15 +147,15 @@ fn drive(
     json: bool,
 ) -> anyhow::Result<()> {
     let (events_tx, events) = mpsc::channel();
-    let outcome = std::thread::scope(|scope| {
-        let runner = scope.spawn(move || session.run(source, sink, controls, &events_tx));
+    let printer = std::thread::spawn(move || {
         for event in events.iter() {
             print_event(&event, json);
         }
-        runner.join()
     });
-    outcome.map_err(|_| anyhow::anyhow!("the live session stopped unexpectedly"))??;
-    Ok(())
+    let outcome = session.run(source, sink, controls, &events_tx);
+    drop(events_tx);
+    let _ = printer.join();
+    Ok(outcome?)
 }
 
 fn print_event(event: &LiveEvent, json: bool) {
