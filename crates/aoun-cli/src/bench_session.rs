@@ -132,7 +132,9 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         None => None,
     };
     let ratio = peer.as_ref().and_then(|p| {
-        let ours = aoun["after_end_of_speech_detected_ms"]["median"].as_f64()?;
+        // Aoun's clock starts at the end of speech, the silence that confirms it included; the
+        // peer's with the whole clip in memory: the comparison is at Aoun's expense.
+        let ours = aoun["voice_to_first_audio_ms"]["median"].as_f64()?;
         let theirs = p["stages"]["voice_to_voice_s"]["median"].as_f64()? * 1000.0;
         Some((ours / theirs * 100.0).round() / 100.0)
     });
