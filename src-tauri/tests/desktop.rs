@@ -335,6 +335,14 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
     let app_ready_ms =
         app.run("return window.__TAURI__.core.invoke('status').then(s => s.ready_ms)");
     assert_eq!(app.run("return document.documentElement.dir"), "rtl");
+    // Every control shown is at least 48 px in both directions and has an accessible name.
+    let small = app.run(
+        "return [...document.querySelectorAll('button, input')].filter(c => c.offsetParent) \
+         .filter(c => c.offsetWidth < 48 || c.offsetHeight < 48 || \
+           !(c.getAttribute('aria-label') || document.querySelector(`label[for='${c.id}']`))) \
+         .map(c => c.id || c.outerHTML.slice(0, 80))",
+    );
+    assert_eq!(small, json!([]), "controls too small or without a name");
     let idle = app.screenshot("1-idle");
 
     // A tap turns hands-free listening on; the simulated person then asks their question.

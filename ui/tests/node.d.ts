@@ -1,0 +1,4 @@
+// The one Node function the tests use (the window itself never runs on Node).
+declare module "node:fs" {
+  export function readFileSync(path: URL, encoding: "utf8"): string;
+}
