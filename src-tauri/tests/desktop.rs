@@ -396,8 +396,20 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
     app.click("#not-what-i-asked");
     app.wait_for(
         "the question back",
-        "return document.getElementById('answer').textContent.includes('لم أفهم')",
+        "const a = document.getElementById('answer').textContent; return a.includes('لم أفهم') && !a.includes('جواز')",
     );
+    // Settings: the voice of each language and the models in use, as `aoun voices` shows them.
+    app.click("#open-settings");
+    let settings = app.wait_for(
+        "the settings",
+        "const d = document.getElementById('settings'); return d.open && document.getElementById('voices').children.length === 4 ? d.innerText : ''",
+    );
+    let settings = settings.as_str().unwrap_or_default();
+    assert!(
+        settings.contains("espeak-ng") && settings.contains("whisper-base: installed"),
+        "{settings}"
+    );
+    app.click("#close-settings");
     // The keyboard alone: holding space is the talk button. The simulated person has finished
     // speaking, so what the button heard is silence, said in one sentence.
     app.hold_space(Duration::from_millis(1500));

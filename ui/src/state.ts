@@ -74,6 +74,8 @@ export interface AppState {
   current: number;
   /** Texts spoken as control labels: their `speaking` events are not the answer. */
   labels: string[];
+  /** The last turn has ended: a sentence not yet shown starts a new answer (a question back). */
+  ended: boolean;
   problem: Problem | null;
 }
 
@@ -97,6 +99,7 @@ export function initialState(lang: Lang): AppState {
     sentences: [],
     current: -1,
     labels: [],
+    ended: false,
     problem: null,
   };
 }
@@ -131,8 +134,8 @@ function onSpeaking(state: AppState, text: string): AppState {
   if (known >= 0) {
     return { ...state, current: known };
   }
-  const sentences = [...state.sentences, text];
-  return { ...state, sentences, current: sentences.length - 1 };
+  const sentences = state.ended ? [text] : [...state.sentences, text];
+  return { ...state, sentences, current: sentences.length - 1, ended: false };
 }
 
 function onLive(state: AppState, event: LiveEvent): AppState {
@@ -142,6 +145,7 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         ...state,
         live: event.state,
         current: event.state === "idle" ? -1 : state.current,
+        ended: event.state === "idle" || state.ended,
         problem: event.state === "listening" ? null : state.problem,
       };
     case "heard": {
@@ -154,6 +158,7 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         answer: null,
         sentences: [],
         current: -1,
+        ended: false,
         problem: null,
       };
     }
@@ -170,7 +175,8 @@ function onLive(state: AppState, event: LiveEvent): AppState {
     case "device_lost":
       return { ...state, problem: { key: "error_device_lost", detail: event.message } };
     case "interrupted":
-      return { ...state, current: -1 };
+      // The answer was cut short: what is said next is a new answer.
+      return { ...state, current: -1, ended: true };
   }
 }
 

@@ -53,6 +53,23 @@ describe("sentences", () => {
     expect(state.sentences).toHaveLength(2);
   });
 
+  it("replaces the answer with a question back said after it", () => {
+    let state = run([
+      { type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } },
+      { type: "live", event: answer("The stamp costs 500 dirhams.") },
+      { type: "live", event: { event: "state", state: "idle" } },
+      { type: "live", event: { event: "state", state: "speaking" } },
+      { type: "live", event: { event: "speaking", text: "I did not understand." } },
+    ]);
+    expect(state.sentences).toEqual(["I did not understand."]);
+    state = run([{ type: "live", event: { event: "speaking", text: "Which document do you need?" } }], state);
+    expect(state.sentences).toEqual(["I did not understand.", "Which document do you need?"]);
+    expect(state.current).toBe(1);
+    // Cut short, without going idle: the same.
+    state = run([{ type: "live", event: { event: "interrupted" } }, { type: "live", event: { event: "speaking", text: "Again." } }], state);
+    expect(state.sentences).toEqual(["Again."]);
+  });
+
   it("shows a written answer whose sentences were never spoken", () => {
     const state = run([{ type: "live", event: answer("One. Two.") }]);
     expect(state.sentences).toEqual(["One.", "Two."]);
