@@ -40,6 +40,13 @@ fn samples() -> Vec<PathBuf> {
     paths
 }
 
+/// One sample question by name.
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/samples")
+        .join(name)
+}
+
 /// Where the voice in a clean clip starts and ends (first and last 10 ms above -45 dBFS).
 fn voiced_span(path: &Path) -> (f32, f32) {
     let (audio, _) = read_wav(path).expect("read sample");
@@ -179,9 +186,8 @@ fn runtime_setup_may_happen_any_number_of_times() {
 #[test]
 fn barge_in_stops_playback_where_the_person_spoke() {
     use aoun_audio::{AudioSink, WavSink};
-    let paths = samples();
-    let (answer, _) = read_wav(&paths[0]).unwrap();
-    let (question, _) = read_wav(&paths[1]).unwrap();
+    let (answer, _) = read_wav(&sample("en-id-card-documents.wav")).unwrap();
+    let (question, _) = read_wav(&sample("en-passport-fee.wav")).unwrap();
     let speed = Pacing::Speed(2.0);
     let mut endpointer = Endpointer::new(silero(), EndpointConfig::default());
     let mut sink = WavSink::new(22_050, speed);
