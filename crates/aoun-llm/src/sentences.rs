@@ -1,4 +1,9 @@
-//! Sentence boundaries in streamed text, in Latin and Arabic punctuation.
+//! Sentence boundaries in streamed text, in Latin and Arabic punctuation, and the stop rules every
+//! [`crate::LanguageModel`] applies to the text it streams.
+
+use std::ops::ControlFlow;
+
+use crate::{GenerateOptions, StopReason, TokenSink};
 
 /// Characters that end a sentence (Latin, Arabic question mark, ellipsis).
 const SENTENCE_ENDS: [char; 5] = ['.', '!', '?', '؟', '…'];
@@ -29,6 +34,76 @@ impl SentenceCounter {
     pub fn complete_at_end(&self) -> usize {
         self.complete + usize::from(self.pending_end)
     }
+}
+
+/// The stop rules of [`GenerateOptions`] applied to streamed text, so that the local model and a
+/// server stop alike: the text so far, the sentence limit, the paragraph end and cancellation.
+pub(crate) struct StreamStops<'o> {
+    options: &'o GenerateOptions,
+    text: String,
+    sentences: SentenceCounter,
+}
+
+impl<'o> StreamStops<'o> {
+    pub(crate) fn new(options: &'o GenerateOptions) -> Self {
+        Self {
+            options,
+            text: String::new(),
+            sentences: SentenceCounter::default(),
+        }
+    }
+
+    /// Takes a new piece of text, hands it to `on_text`, and tells whether generation must stop.
+    pub(crate) fn push(
+        &mut self,
+        mut piece: String,
+        on_text: &mut TokenSink<'_>,
+    ) -> Option<StopReason> {
+        let text = &self.text;
+        let paragraph_end = self.options.single_paragraph
+            && piece
+                .find('\n')
+                .filter(|at| !text.trim().is_empty() || !piece[..*at].trim().is_empty())
+                .map(|at| piece.truncate(at))
+                .is_some();
+        self.text.push_str(&piece);
+        if paragraph_end {
+            if !piece.is_empty() {
+                // The listener still hears the end of the last line; its verdict no longer
+                // matters since generation stops here anyway.
+                let _ = on_text(&piece);
+            }
+            return Some(StopReason::ParagraphEnd);
+        }
+        if on_text(&piece) == ControlFlow::Break(()) {
+            return Some(StopReason::Cancelled);
+        }
+        (self.sentences.push(&piece) >= self.options.max_sentences)
+            .then_some(StopReason::SentenceLimit)
+    }
+
+    /// Whether any text has been handed on.
+    pub(crate) fn started(&self) -> bool {
+        !self.text.is_empty()
+    }
+
+    /// The text so far, ending on a complete sentence.
+    pub(crate) fn finish(&self) -> String {
+        finish_cleanly(&self.text)
+    }
+}
+
+/// Where the first complete sentence of `text` ends (just after its end mark, which white space
+/// follows), if it is complete.
+pub(crate) fn first_sentence_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if SENTENCE_ENDS.contains(&c) && chars.peek().is_some_and(|(_, next)| next.is_whitespace())
+        {
+            return Some(at + c.len_utf8());
+        }
+    }
+    None
 }
 
 /// Trims generated text so it ends on a complete sentence: cut after the last sentence end when
@@ -67,5 +142,12 @@ mod tests {
         assert_eq!(finish_cleanly("شحال؟ جواب"), "شحال؟");
         assert_eq!(finish_cleanly("Done!"), "Done!");
         assert_eq!(finish_cleanly(""), "");
+    }
+
+    #[test]
+    fn finds_the_first_sentence() {
+        assert_eq!(first_sentence_end("It costs 75.5 dirhams. Then"), Some(22));
+        assert_eq!(first_sentence_end("شحال؟ جواب"), Some("شحال؟".len()));
+        assert_eq!(first_sentence_end("No end yet."), None);
     }
 }
