@@ -5,12 +5,12 @@
 //! step reported to a [`LoadProgress`] so a long load shows where it is.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use aoun_audio::Audio;
 use aoun_guide::{Guide, Lang};
-use aoun_llm::GgufModel;
+use aoun_llm::{GgufModel, LanguageModel, OpenAiServer, ServerOptions, WithFallback};
 use aoun_models::{ModelKind, ModelStore};
 use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
 use aoun_stt::{WhisperOptions, WhisperStt};
@@ -21,6 +21,8 @@ use serde::Serialize;
 const STT_MODEL: &str = "whisper-base";
 /// The language model of the registry pack.
 const LLM_MODEL: &str = "smollm2-135m-instruct";
+/// How long a failed office server is left alone before it is tried again.
+const SERVER_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// The Arabic diacritizer of the registry pack.
 const TASHKEEL_MODEL: &str = "tashkeel";
 
@@ -44,6 +46,38 @@ pub struct Setup {
     /// Answer from the content pack's templates only, without the language model.
     #[cfg_attr(feature = "clap", arg(long))]
     pub no_llm: bool,
+    /// Phrase answers with the language model of an office server (OpenAI-compatible chat
+    /// completions, such as the llama.cpp server or vLLM) at this address; the local model, when
+    /// installed, answers whenever the server is unreachable or too slow.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "URL", conflicts_with = "no_llm")
+    )]
+    pub llm_server: Option<String>,
+    /// Milliseconds the office server has for the first words of an answer (default 1500).
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "MS", requires = "llm_server")
+    )]
+    pub llm_deadline_ms: Option<u64>,
+    /// Model name sent to the office server (vLLM wants the name it serves).
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "NAME", requires = "llm_server")
+    )]
+    pub llm_server_model: Option<String>,
+    /// Languages the office server's model answers in (ar, ary, fr, en; comma-separated); by
+    /// default those of the local model.
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            value_name = "LANGS",
+            value_delimiter = ',',
+            requires = "llm_server"
+        )
+    )]
+    pub llm_server_speaks: Vec<String>,
     /// CPU threads for speech recognition (default: all cores).
     #[cfg_attr(feature = "clap", arg(long))]
     pub threads: Option<usize>,
@@ -200,18 +234,46 @@ fn load_phraser(
         return Ok(None);
     }
     let (phraser, ms) = step("the language model", progress, || {
-        let (model, speaks) = match &setup.llm {
+        let local = match &setup.llm {
             Some(file) => {
                 let model = GgufModel::load(file, candle_core::Device::Cpu)?;
                 let speaks = languages_of(model.languages());
-                (model, speaks)
+                Some((model, speaks))
             }
-            None => {
-                let path = store.verified_path(LLM_MODEL)?;
-                let speaks = languages_of(&store.entry(LLM_MODEL)?.speaks);
-                (GgufModel::load(&path, candle_core::Device::Cpu)?, speaks)
-            }
+            None => match store.verified_path(LLM_MODEL) {
+                Ok(path) => {
+                    let speaks = languages_of(&store.entry(LLM_MODEL)?.speaks);
+                    Some((GgufModel::load(&path, candle_core::Device::Cpu)?, speaks))
+                }
+                // With an office server the local model is only the fallback, and may be absent.
+                Err(_) if setup.llm_server.is_some() => None,
+                Err(e) => return Err(e.into()),
+            },
         };
+        let Some(url) = &setup.llm_server else {
+            let (model, speaks) = local.expect("the local model is required without a server");
+            return Ok(Phraser::new(Box::new(model), speaks));
+        };
+        let mut options = ServerOptions {
+            model: setup.llm_server_model.clone(),
+            ..ServerOptions::default()
+        };
+        if let Some(ms) = setup.llm_deadline_ms {
+            options.first_token_deadline = Duration::from_millis(ms);
+        }
+        let (fallback, local_speaks) = match local {
+            Some((model, speaks)) => (Some(Box::new(model) as Box<dyn LanguageModel>), speaks),
+            None => (None, Vec::new()),
+        };
+        let speaks = match setup.llm_server_speaks.as_slice() {
+            [] => local_speaks,
+            codes => languages_of(codes),
+        };
+        let model = WithFallback::new(
+            Box::new(OpenAiServer::new(url, options)),
+            fallback,
+            SERVER_RETRY_AFTER,
+        );
         Ok(Phraser::new(Box::new(model), speaks))
     })?;
     Ok(Some((phraser, ms)))
