@@ -264,12 +264,13 @@ impl<V: Vad> Endpointer<V> {
         self.buffer_start += excess as u64;
     }
 
-    /// The utterance under way as it would end now, while the speaker pauses: once the
-    /// post-roll of silence has been heard its audio is final unless speech resumes, so it can
-    /// be transcribed before the trailing silence confirms the end. `None` unless inside an
-    /// utterance and silent for at least the post-roll.
-    pub fn pending(&self) -> Option<Utterance> {
-        let paused = self.clock - self.speech_end >= samples(self.config.post_roll);
+    /// The utterance under way as it would end now, while the speaker has been silent for at
+    /// least `pause`: its speech is complete unless the person goes on, so it can be
+    /// transcribed before the trailing silence confirms the end. The audio runs to the post-roll,
+    /// or to now when less silence has been heard. `None` unless inside an utterance and
+    /// paused that long.
+    pub fn pending(&self, pause: Duration) -> Option<Utterance> {
+        let paused = self.clock - self.speech_end >= samples(pause);
         (self.state == EndpointState::Speaking && paused).then(|| self.snapshot(false))
     }
 
@@ -376,15 +377,20 @@ mod tests {
         ep.push(&tone(1.0)).unwrap();
         let so_far = ep.heard_so_far().expect("inside an utterance");
         assert!(so_far.duration_secs() > 1.0, "pre-roll and speech so far");
-        assert_eq!(ep.pending(), None, "no pause yet");
-        ep.push(&silence(0.25)).unwrap();
-        let pending = ep.pending().expect("paused past the post-roll");
+        let pause = Duration::from_millis(100);
+        assert_eq!(ep.pending(pause), None, "no pause yet");
+        ep.push(&silence(0.16)).unwrap();
+        let early = ep.pending(pause).expect("paused");
+        ep.push(&silence(0.1)).unwrap();
+        let pending = ep.pending(pause).expect("paused past the post-roll");
+        assert_eq!(early.speech_end, pending.speech_end);
+        assert!(early.audio.samples.len() < pending.audio.samples.len());
         let events = ep.push(&silence(0.5)).unwrap();
         match events.as_slice() {
             [EndpointEvent::SpeechEnded(utterance)] => assert_eq!(utterance, &pending),
             other => panic!("expected the end of the utterance, got {other:?}"),
         }
-        assert_eq!(ep.pending(), None);
+        assert_eq!(ep.pending(pause), None);
     }
 
     #[test]

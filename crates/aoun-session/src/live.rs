@@ -142,10 +142,11 @@ impl Default for LiveConfig {
 enum Feed {
     /// The speech so far, long enough to tell its language.
     Early(aoun_audio::Audio),
-    /// The utterance as it would end now, while the person pauses.
-    Pause(aoun_audio::Audio),
-    /// The utterance ended: answer it.
-    End(aoun_audio::Audio),
+    /// The utterance as it would end now, while the person pauses, and where its speech ends.
+    Pause(aoun_audio::Audio, Duration),
+    /// The utterance ended: answer it. With the end of its speech on the stream's clock, when
+    /// the endpointer cut it (a pause's transcript is of the same speech).
+    End(aoun_audio::Audio, Option<Duration>),
 }
 
 /// From the worker to the audio loop.
@@ -205,6 +206,10 @@ const BARGE_IN_FRAMES: usize = 3;
 /// Microphone frames kept before the echo gate (about 640 ms): enough for the endpointer's
 /// pre-roll and the first syllables said over an answer.
 const RECENT_FRAMES: usize = 20;
+/// Silence after which the utterance under way is transcribed, in case it is over: short, so
+/// the transcript is ready soon after the trailing silence confirms the end, yet longer than
+/// the gaps between most words.
+const PAUSE: Duration = Duration::from_millis(100);
 /// Speech heard before its language is asked: about what Whisper needs to tell it reliably.
 const LANGUAGE_AFTER: Duration = Duration::from_millis(1200);
 /// Longest wait for the last answer to finish playing when the microphone stream ends.
@@ -527,7 +532,7 @@ impl<V: Vad> LiveSession<V> {
                         .checked_sub(since_end)
                         .unwrap_or_else(Instant::now);
                     let mut turn = live.next.take().unwrap_or_else(|| self.start_turn());
-                    turn.end(utterance.audio, speech_end);
+                    turn.end_utterance(utterance, speech_end);
                     live.turn = Some(turn);
                 }
             }
@@ -548,11 +553,13 @@ impl<V: Vad> LiveSession<V> {
                 }
             }
         }
-        match self.endpointer.pending() {
+        match self.endpointer.pending(PAUSE) {
             Some(pending) => {
                 if next.pause_sent != Some(pending.speech_end) {
                     next.pause_sent = Some(pending.speech_end);
-                    let _ = next.feed.send(Feed::Pause(pending.audio));
+                    let _ = next
+                        .feed
+                        .send(Feed::Pause(pending.audio, pending.speech_end));
                 }
             }
             None => {
@@ -571,7 +578,7 @@ impl<V: Vad> LiveSession<V> {
         if live.push_to_talk.is_none() && live.turn.is_none() && self.config.hands_free {
             if let Some(utterance) = self.endpointer.finish() {
                 let mut turn = live.next.take().unwrap_or_else(|| self.start_turn());
-                turn.end(utterance.audio, Instant::now());
+                turn.end_utterance(utterance, Instant::now());
                 live.turn = Some(turn);
             }
         }
@@ -641,7 +648,15 @@ impl Turn {
     /// The utterance ended at `speech_end`: the worker answers it.
     fn end(&mut self, audio: aoun_audio::Audio, speech_end: Instant) {
         self.speech_end = speech_end;
-        let _ = self.feed.send(Feed::End(audio));
+        let _ = self.feed.send(Feed::End(audio, None));
+    }
+
+    /// The endpointer cut `utterance`, whose speech ended at `speech_end`.
+    fn end_utterance(&mut self, utterance: aoun_audio::Utterance, speech_end: Instant) {
+        self.speech_end = speech_end;
+        let _ = self
+            .feed
+            .send(Feed::End(utterance.audio, Some(utterance.speech_end)));
     }
 }
 
@@ -704,7 +719,7 @@ fn run_turn(
         let _ = out.send(m);
     };
     let mut draft = None;
-    let audio = loop {
+    let (audio, speech_end) = loop {
         // A closed feed means the utterance was dropped.
         let Ok(first) = feed.recv() else { return };
         // Only the newest of what piled up while the engines worked is still worth doing: the
@@ -715,32 +730,33 @@ fn run_turn(
         for message in std::iter::once(first).chain(feed.try_iter()) {
             match message {
                 Feed::Early(audio) => early = Some(audio),
-                Feed::Pause(audio) => pause = Some(audio),
-                Feed::End(audio) => end = Some(audio),
+                Feed::Pause(audio, speech_end) => pause = Some((audio, speech_end)),
+                Feed::End(audio, speech_end) => end = Some((audio, speech_end)),
             }
         }
         if cancel.load(Ordering::SeqCst) {
             return;
         }
-        if let Some(audio) = end {
-            break audio;
+        if let Some(ended) = end {
+            break ended;
         }
         if let Some(audio) = early.filter(|_| language.is_none()) {
             language = lock(assistant).detect_language(&audio);
         }
-        if let Some(audio) = pause {
+        if let Some((audio, speech_end)) = pause {
             let mut timings = StageTimings::default();
             let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
             // A stopped draft is no transcript: the end is heard again.
             let stopped = matches!(heard, Err(TurnError::Stt(aoun_stt::SttError::Stopped)));
-            draft = (!stopped).then_some((audio, heard, timings));
+            draft = (!stopped).then_some((speech_end, heard, timings));
         }
     };
     let ended = Instant::now();
     send(WorkerMessage::State(State::Transcribing));
-    // The transcript of the pause is the utterance's when no speech came after it.
+    // The transcript of the pause is the utterance's when no speech came after it (only some
+    // of the trailing silence differs).
     let (heard, timings) = match draft {
-        Some((drafted, heard, timings)) if drafted.samples == audio.samples => (heard, timings),
+        Some((drafted, heard, timings)) if speech_end == Some(drafted) => (heard, timings),
         _ => {
             let mut timings = StageTimings::default();
             let heard = lock(assistant).hear(&audio, language.as_deref(), &mut timings);
