@@ -246,7 +246,10 @@ fn load_phraser(
                     Some((GgufModel::load(&path, candle_core::Device::Cpu)?, speaks))
                 }
                 // With an office server the local model is only the fallback, and may be absent.
-                Err(_) if setup.llm_server.is_some() => None,
+                Err(error) if setup.llm_server.is_some() => {
+                    tracing::warn!(%error, "no local language model to fall back on");
+                    None
+                }
                 Err(e) => return Err(e.into()),
             },
         };

@@ -221,9 +221,8 @@ fn an_unreachable_server_fails_fast_with_one_sentence() {
     assert!(pieces.is_empty());
 }
 
-#[test]
-fn a_server_that_does_not_answer_misses_its_deadline() {
-    // A server that accepts the connection and never says anything.
+/// A server that accepts connections and never says anything; its address.
+fn silent_server() -> String {
     let silent = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let url = format!("http://{}", silent.local_addr().expect("an address"));
     std::thread::spawn(move || {
@@ -231,17 +230,38 @@ fn a_server_that_does_not_answer_misses_its_deadline() {
             let _ = std::io::copy(&mut &stream, &mut std::io::sink());
         }
     });
-    let options = ServerOptions {
+    url
+}
+
+fn hasty() -> ServerOptions {
+    ServerOptions {
         first_token_deadline: Duration::from_millis(300),
         ..ServerOptions::default()
-    };
-    let mut model = OpenAiServer::new(&url, options);
+    }
+}
+
+#[test]
+fn a_server_that_does_not_answer_misses_its_deadline() {
+    let mut model = OpenAiServer::new(&silent_server(), hasty());
     let (result, _) = pieces_of(&mut model, &question(), &long_answer(), None);
     let error = result.expect_err("the server says nothing");
     assert!(
         matches!(error, LlmError::ServerTooSlow { ms: 300, .. }),
         "{error:?}"
     );
+}
+
+#[test]
+fn the_local_model_answers_when_the_server_misses_its_deadline() {
+    if !available() {
+        return;
+    }
+    let server = OpenAiServer::new(&silent_server(), hasty());
+    let local = GgufModel::load(&gguf(), candle_core::Device::Cpu).expect("the GGUF loads");
+    let mut model = WithFallback::new(Box::new(server), Some(Box::new(local)), Duration::ZERO);
+    let (answer, _) = pieces_of(&mut model, &question(), &long_answer(), None);
+    assert!(!answer.expect("the local model answers").text.is_empty());
+    assert_eq!(model.last_answerer(), Some(Answerer::Fallback));
 }
 
 #[test]
