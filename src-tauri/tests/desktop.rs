@@ -6,6 +6,7 @@
 //! Outside CI the test is skipped, with the reason printed, when a tool or the models are
 //! missing; under `CI=true` it fails instead.
 
+use std::io::Write as _;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,8 @@ fn unavailable(reason: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("the desktop test cannot run: {reason}");
     }
-    eprintln!("skipping the desktop test: {reason}");
+    // Straight to stderr: the test harness would hide an eprintln of a passing test.
+    let _ = writeln!(std::io::stderr(), "skipping the desktop test: {reason}");
 }
 
 fn on_path(tool: &str) -> Option<PathBuf> {
