@@ -182,7 +182,7 @@ fn the_server_streams_continues_and_stops_when_interrupted() {
         })
         .expect("the server answers after a cancelled stream");
     assert!(
-        !next.text.starts_with(spoken),
+        !next.text.contains(spoken),
         "the spoken sentence was repeated: {}",
         next.text
     );
