@@ -118,7 +118,8 @@ export function statusProblem(status: Status): Problem | null {
   if (status.import?.error) {
     return { key: "error_import", detail: status.import.error };
   }
-  const device = status.problems[0];
+  // Without a microphone the person cannot speak at all: that comes first.
+  const device = status.problems.find((p) => p.kind === "microphone") ?? status.problems[0];
   if (status.phase === "ready" && device) {
     return { key: device.kind === "microphone" ? "error_microphone" : "error_loudspeaker", detail: device.message };
   }

@@ -32,6 +32,7 @@ function iconButton(id: string, icon: IconName, key: Key, className = "action"):
 /** Every element the state updates. */
 export interface View {
   root: HTMLElement;
+  main: HTMLElement;
   talk: HTMLButtonElement;
   stateText: HTMLElement;
   transcript: HTMLElement;
@@ -138,10 +139,11 @@ export function buildView(app: HTMLElement): View {
     el("div", { class: "actions" }, [iconButton("save-settings", "settings", "save"), iconButton("close-settings", "not_what_i_asked", "close")]),
   ]);
 
-  // The problem banner stays above every screen, the first-start ones included.
-  app.replaceChildren(header, main, loading, models, problem, settings);
+  // The problem banner sits under the header, above whichever screen is shown.
+  app.replaceChildren(header, problem, main, loading, models, settings);
   return {
     root: document.documentElement,
+    main,
     talk,
     stateText,
     transcript,
@@ -225,6 +227,7 @@ export function render(view: View, state: AppState): void {
   document.body.dataset.phase = phase;
   view.loading.hidden = !(phase === "checking" || phase === "loading");
   view.models.hidden = phase !== "models_missing";
+  view.main.hidden = !view.loading.hidden || !view.models.hidden;
   if (status) {
     const done = status.steps.filter((s) => s.done).length;
     // Three engines load: speech recognition, the language model and the voices.

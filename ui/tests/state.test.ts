@@ -127,7 +127,17 @@ describe("the event reducer", () => {
   });
 
   it("reports a missing microphone and failed loading from the status", () => {
-    let state = run([{ type: "status", status: status({ problems: [{ kind: "microphone", message: "no microphone found" }] }) }]);
+    let state = run([
+      {
+        type: "status",
+        status: status({
+          problems: [
+            { kind: "loudspeaker", message: "no loudspeaker found" },
+            { kind: "microphone", message: "no microphone found" },
+          ],
+        }),
+      },
+    ]);
     expect(state.problem?.key).toBe("error_microphone");
     state = run([{ type: "status", status: status({}) }], state);
     expect(state.problem).toBeNull();
