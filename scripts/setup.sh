@@ -12,6 +12,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev libxdo-dev         # the desktop app (Tauri: GTK and WebKit)
   xvfb xauth webkit2gtk-driver                    # its end-to-end test: a virtual display, WebDriver
+  strace                                          # the offline test: proof that no socket is opened
 )
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)                          # builds the app's window (ui/)

@@ -70,9 +70,11 @@ impl<V: Vad + ?Sized> Vad for Box<V> {
     }
 }
 
-/// Calls onnxruntime's process-wide setup with `library`. Safe to call any number of times and
-/// from any crate: the first library loaded stays loaded, and a later call only checks nothing
-/// failed. Other onnx models in the process (Piper voices) share the same runtime.
+/// Calls onnxruntime's process-wide setup with `library`, its telemetry off (the setting is
+/// process-wide: environment variable `ORT_DISABLE_TELEMETRY`). Safe to call any
+/// number of times and from any crate: the first library loaded stays loaded, and a later call
+/// only checks nothing failed. Other onnx models in the process (Piper voices) share the same
+/// runtime; every part of Aoun that uses onnxruntime sets it up through here.
 pub fn init_onnxruntime(library: &Path) -> Result<(), VadError> {
     let runtime_err = |reason: String| VadError::Runtime {
         path: library.display().to_string(),
@@ -81,9 +83,13 @@ pub fn init_onnxruntime(library: &Path) -> Result<(), VadError> {
     if !library.is_file() {
         return Err(runtime_err("the file does not exist".into()));
     }
+    // The official Linux build of onnxruntime (1.29 on) sends usage events to its vendor and
+    // keeps a device identifier on disk unless this is set before its environment is created
+    // (seen as name lookups of the vendor's event host under strace). Aoun sends nothing.
+    std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
     let builder = ort::init_from(library).map_err(|e| runtime_err(e.to_string()))?;
     // `false` only means another part of the program configured the runtime first.
-    let _first = builder.with_name("aoun").commit();
+    let _first = builder.with_name("aoun").with_telemetry(false).commit();
     Ok(())
 }
 

@@ -33,12 +33,11 @@ impl SpeechRuntime {
             if !self.onnxruntime.is_file() {
                 return Err("the file does not exist".to_string());
             }
-            ort::init_from(&self.onnxruntime)
-                .map(|builder| {
-                    builder.with_name("aoun").commit();
-                    self.clone()
-                })
-                .map_err(|e| e.to_string())
+            match aoun_audio::init_onnxruntime(&self.onnxruntime) {
+                Ok(()) => Ok(self.clone()),
+                Err(aoun_audio::VadError::Runtime { reason, .. }) => Err(reason),
+                Err(e) => Err(e.to_string()),
+            }
         });
         match outcome {
             Ok(_) => Ok(()),
