@@ -174,6 +174,24 @@ impl Assistant {
         self.answer_text(conversation, text, lang_hint, &mut StageTimings::default())
     }
 
+    /// Asks the guide about `text` in the conversation so far: its reply, and the report of
+    /// the answer in the card's own words.
+    fn consult(
+        &mut self,
+        conversation: &mut Conversation,
+        text: &str,
+        lang_hint: Option<Lang>,
+        timings: &mut StageTimings,
+    ) -> (Reply, AnswerReport) {
+        let stage = Instant::now();
+        let reply = self
+            .guide
+            .respond(&mut conversation.dialogue, text, lang_hint);
+        timings.guide_ms = ms(stage);
+        let report = AnswerReport::from_reply(&reply);
+        (reply, report)
+    }
+
     fn answer_text(
         &mut self,
         conversation: &mut Conversation,
@@ -181,12 +199,7 @@ impl Assistant {
         lang_hint: Option<Lang>,
         timings: &mut StageTimings,
     ) -> AnswerReport {
-        let stage = Instant::now();
-        let reply = self
-            .guide
-            .respond(&mut conversation.dialogue, text, lang_hint);
-        timings.guide_ms = ms(stage);
-        let mut report = AnswerReport::from_reply(&reply);
+        let (reply, mut report) = self.consult(conversation, text, lang_hint, timings);
         if let Reply::Answer(answer) = &reply {
             // Nothing is spoken and nothing cancels a typed answer: the sentences are collected.
             let never = std::sync::atomic::AtomicBool::new(false);

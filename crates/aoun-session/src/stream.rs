@@ -69,13 +69,8 @@ impl Assistant {
         cancel: &AtomicBool,
         on_step: &mut StepSink<'_>,
     ) -> Result<(AnswerReport, StageTimings), TurnError> {
-        let stage = Instant::now();
         let hint = Lang::from_whisper_code(&transcript.language);
-        let reply = self
-            .guide
-            .respond(&mut conversation.dialogue, &transcript.text, hint);
-        timings.guide_ms = ms(stage);
-        let mut report = AnswerReport::from_reply(&reply);
+        let (reply, mut report) = self.consult(conversation, &transcript.text, hint, &mut timings);
         let voice_started = Instant::now();
         check(cancel)?;
         let lang = report.lang;
