@@ -9,6 +9,7 @@ mod bench_tts;
 mod listen;
 mod models;
 mod output;
+mod pack;
 mod voices;
 
 use std::path::PathBuf;
@@ -85,6 +86,11 @@ enum Command {
     Guide {
         #[command(subcommand)]
         action: GuideAction,
+    },
+    /// Sign office updates (content and model packs), verify and install them.
+    Pack {
+        #[command(subcommand)]
+        action: pack::PackAction,
     },
     /// Measure speed; prints JSON.
     Bench {
@@ -183,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Guide {
             action: GuideAction::Check { dir },
         } => output::check_guide(&dir, json),
+        Command::Pack { action } => pack::run(action, models_dir, json),
         Command::Bench { what } => bench::run(what, models_dir),
     }
 }

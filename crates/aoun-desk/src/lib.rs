@@ -2,7 +2,8 @@
 //!
 //! The command line, the desktop app and the tests all load engines the same way: speech
 //! recognition, the language model (optional), a voice per language and the content pack, each
-//! step reported to a [`LoadProgress`] so a long load shows where it is.
+//! step reported to a [`LoadProgress`] so a long load shows where it is. Signed office updates
+//! of the content pack and the models are installed here too ([`install_update`]).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,6 +17,12 @@ use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, V
 use aoun_stt::{WhisperOptions, WhisperStt};
 use aoun_tts::{SpeechRuntime, TextToSpeech, VoiceCandidate, VoiceSet, VoiceSource};
 use serde::Serialize;
+
+mod update;
+
+pub use update::{
+    install_guide, install_update, installed_guide, installed_guide_dir, Installed, GUIDE_DIR_ENV,
+};
 
 /// The speech recognition model of the registry pack.
 const STT_MODEL: &str = "whisper-base";
@@ -33,7 +40,8 @@ pub struct Setup {
     /// Language spoken (ar, fr, en; `ary` for Darija with `ask`); detected when left out.
     #[cfg_attr(feature = "clap", arg(long))]
     pub lang: Option<String>,
-    /// Content pack folder (default: the pack built into the program).
+    /// Content pack folder (default: the pack installed with `aoun pack install`, else the pack
+    /// built into the program).
     #[cfg_attr(feature = "clap", arg(long, value_name = "DIR"))]
     pub guide: Option<PathBuf>,
     /// Phrase answers with this GGUF chat model instead of the pack's; it answers in the
@@ -211,10 +219,12 @@ fn step<T>(
     Ok((value?, ms))
 }
 
+/// The content pack: the folder `--guide` names, else the installed one (`aoun pack install`)
+/// when it loads, else the pack built into the program.
 fn guide(setup: &Setup) -> anyhow::Result<Guide> {
     match &setup.guide {
         Some(dir) => Ok(Guide::load(dir)?),
-        None => Ok(Guide::embedded()),
+        None => Ok(installed_guide().unwrap_or_else(Guide::embedded)),
     }
 }
 

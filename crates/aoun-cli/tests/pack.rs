@@ -1,0 +1,351 @@
+//! `aoun pack`: the office key, signing, verifying and installing signed updates, run as an
+//! administrator runs them. Everything happens in temporary folders: `AOUN_GUIDE_DIR` and
+//! `AOUN_MODELS_DIR` point into one, so the user's data folder is never touched. Answers come
+//! from `aoun ask --no-llm`, which needs no model.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+const FEE_QUESTION: &str = "how much does the passport cost";
+
+/// An office: its key pair and its own data folder.
+struct Office {
+    dir: TempDir,
+}
+
+impl Office {
+    fn new() -> Office {
+        let office = Office {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let key = office.path("office.key");
+        office.ok(&["pack", "keygen", "--out", key.to_str().unwrap()]);
+        assert!(office.path("office.pub").is_file());
+        office
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn installed(&self) -> PathBuf {
+        self.path("data/guide")
+    }
+
+    fn aoun(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_aoun"))
+            .args(args)
+            .env("AOUN_GUIDE_DIR", self.installed())
+            .env("AOUN_MODELS_DIR", self.path("data/models"))
+            .output()
+            .expect("run aoun")
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let output = self.aoun(args);
+        assert!(
+            output.status.success(),
+            "aoun {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// A copy of the shipped content pack in which the passport costs `fee` dirhams.
+    fn update(&self, name: &str, fee: u32) -> PathBuf {
+        let folder = self.path(name);
+        copy_tree(&guide_assets(), &folder);
+        let card = folder.join("cards/passport.toml");
+        let text = fs::read_to_string(&card).unwrap();
+        assert!(text.contains("500"));
+        fs::write(&card, text.replace("500", &fee.to_string())).unwrap();
+        folder
+    }
+
+    fn sign(&self, folder: &Path, key: &str) {
+        let key = self.path(key);
+        self.ok(&[
+            "pack",
+            "sign",
+            folder.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+    }
+
+    fn install(&self, folder: &Path) -> Output {
+        let trust = self.path("office.pub");
+        self.aoun(&[
+            "pack",
+            "install",
+            folder.to_str().unwrap(),
+            "--trust",
+            trust.to_str().unwrap(),
+        ])
+    }
+
+    /// What the desk answers about the passport fee.
+    fn fee_answer(&self) -> String {
+        let output = self.ok(&["ask", "--no-llm", "--json", "--lang", "en", FEE_QUESTION]);
+        let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        reply["answer"]["text"].as_str().unwrap().to_string()
+    }
+
+    /// The names in the installed pack's parent folder: no staging or set-aside folder stays.
+    fn data_folder(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.path("data"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn guide_assets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/guide")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A refusal: exit code 1 and exactly one `aoun:` sentence holding `expected`.
+fn assert_refused(output: &Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("aoun:")).collect();
+    assert_eq!(lines.len(), 1, "one error sentence expected: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        lines[0].contains(expected),
+        "expected `{expected}` in: {}",
+        lines[0]
+    );
+}
+
+#[test]
+fn a_signed_update_verifies_and_a_changed_one_is_refused() {
+    let office = Office::new();
+    let update = office.update("update", 650);
+    office.sign(&update, "office.key");
+    let trust = office.path("office.pub");
+    let verify = |office: &Office| {
+        office.aoun(&[
+            "pack",
+            "verify",
+            update.to_str().unwrap(),
+            "--trust",
+            trust.to_str().unwrap(),
+        ])
+    };
+    let output = verify(&office);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("verified "));
+
+    fs::write(update.join("cards/extra.toml"), "id = \"extra\"\n").unwrap();
+    assert_refused(
+        &verify(&office),
+        "file cards/extra.toml was added after signing",
+    );
+    fs::remove_file(update.join("cards/extra.toml")).unwrap();
+
+    let amo = update.join("cards/amo.toml");
+    let mut bytes = fs::read(&amo).unwrap();
+    bytes[10] ^= 1;
+    fs::write(&amo, bytes).unwrap();
+    assert_refused(
+        &verify(&office),
+        "file cards/amo.toml was changed after signing",
+    );
+}
+
+#[test]
+fn the_secret_key_is_not_trusted_and_keys_are_never_overwritten() {
+    let office = Office::new();
+    let update = office.update("update", 650);
+    office.sign(&update, "office.key");
+    let key = office.path("office.key");
+    let output = office.aoun(&[
+        "pack",
+        "verify",
+        update.to_str().unwrap(),
+        "--trust",
+        key.to_str().unwrap(),
+    ]);
+    assert_refused(
+        &output,
+        "it is a secret key, which must stay off the kiosks",
+    );
+    let again = office.aoun(&["pack", "keygen", "--out", key.to_str().unwrap()]);
+    assert_refused(&again, "already exists");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the secret key is readable by others: {mode:o}"
+        );
+    }
+}
+
+#[test]
+fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
+    let office = Office::new();
+    assert_eq!(office.fee_answer(), "The passport stamp costs 500 dirhams.");
+
+    let first = office.update("first", 650);
+    office.sign(&first, "office.key");
+    let output = office.install(&first);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+    assert_eq!(office.data_folder(), ["guide"]);
+
+    // Changed after signing: refused, the installed pack keeps answering.
+    let tampered = office.update("tampered", 700);
+    office.sign(&tampered, "office.key");
+    let card = tampered.join("cards/passport.toml");
+    fs::write(
+        &card,
+        fs::read_to_string(&card).unwrap().replace("700", "900"),
+    )
+    .unwrap();
+    assert_refused(
+        &office.install(&tampered),
+        "file cards/passport.toml was changed after signing",
+    );
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    // Signed with another office's key.
+    let foreign = Office::new();
+    let stranger = foreign.update("stranger", 800);
+    foreign.sign(&stranger, "office.key");
+    assert_refused(
+        &office.install(&stranger),
+        "the pack is signed with a key this office does not trust",
+    );
+
+    // Signed by the office, but not a valid content pack: refused after checking.
+    let broken = office.update("broken", 750);
+    fs::write(
+        broken.join("cards/amo.toml"),
+        "id = \"amo\"\nnot toml [[[\n",
+    )
+    .unwrap();
+    office.sign(&broken, "office.key");
+    assert_refused(
+        &office.install(&broken),
+        "its content pack is not valid: cards/amo.toml",
+    );
+
+    // Unsigned.
+    let unsigned = office.update("unsigned", 760);
+    assert_refused(&office.install(&unsigned), "the pack is not signed");
+
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+    assert_eq!(
+        office.data_folder(),
+        ["guide"],
+        "nothing half-installed stays"
+    );
+
+    // A second good update replaces the first.
+    let second = office.update("second", 675);
+    office.sign(&second, "office.key");
+    assert!(office.install(&second).status.success());
+    assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
+    assert_eq!(office.data_folder(), ["guide"]);
+
+    // An explicit --guide still wins over the installed pack.
+    let shipped = guide_assets();
+    let output = office.ok(&[
+        "ask",
+        "--no-llm",
+        "--json",
+        "--lang",
+        "en",
+        "--guide",
+        shipped.to_str().unwrap(),
+        FEE_QUESTION,
+    ]);
+    let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        reply["answer"]["text"],
+        "The passport stamp costs 500 dirhams."
+    );
+}
+
+#[test]
+fn an_install_cut_short_between_its_renames_still_answers_from_the_previous_pack() {
+    let office = Office::new();
+    let first = office.update("first", 650);
+    office.sign(&first, "office.key");
+    assert!(office.install(&first).status.success());
+    // The state a power cut leaves after the live pack was moved aside and before the new one
+    // was renamed in.
+    fs::rename(office.installed(), office.path("data/guide.previous")).unwrap();
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    // The next install puts it back first, and refusing the update leaves it in place.
+    let unsigned = office.update("unsigned", 760);
+    office.sign(&unsigned, "office.key");
+    fs::write(unsigned.join("added.txt"), "x").unwrap();
+    assert_refused(
+        &office.install(&unsigned),
+        "file added.txt was added after signing",
+    );
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    let second = office.update("second", 675);
+    office.sign(&second, "office.key");
+    assert!(office.install(&second).status.success());
+    assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
+    assert_eq!(office.data_folder(), ["guide"]);
+}
+
+#[test]
+fn a_damaged_installed_pack_falls_back_to_the_built_in_one() {
+    let office = Office::new();
+    let first = office.update("first", 650);
+    office.sign(&first, "office.key");
+    assert!(office.install(&first).status.success());
+    fs::write(office.installed().join("pack.toml"), "garbage").unwrap();
+    assert_eq!(office.fee_answer(), "The passport stamp costs 500 dirhams.");
+}
+
+#[test]
+fn a_signed_model_pack_is_verified_before_it_is_fetched() {
+    let office = Office::new();
+    // A model pack folder with no archive for the pack's models: signed, verified, then handed
+    // to the fetch, which says what is missing.
+    let models = office.path("models-update");
+    fs::create_dir_all(&models).unwrap();
+    fs::write(models.join("README.txt"), "archives go here\n").unwrap();
+    office.sign(&models, "office.key");
+    fs::write(models.join("stray.whl"), "not signed").unwrap();
+    assert_refused(
+        &office.install(&models),
+        "file stray.whl was added after signing",
+    );
+    fs::remove_file(models.join("stray.whl")).unwrap();
+    // The signature passes; the fetch then looks for the archives.
+    assert_refused(&office.install(&models), "no wheel or source archive of");
+}

@@ -1,0 +1,203 @@
+//! Office updates from a folder (a USB stick): a content pack or a model pack, installed only
+//! when it is signed with a key the office trusts, and installed so that a failure at any step
+//! leaves the previous pack in place and answering.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+use aoun_guide::Guide;
+use aoun_guide::PackSummary;
+use aoun_models::{FetchOptions, FetchReport, ModelStore, Pack};
+use aoun_signing::{verify_folder, PublicKey, VerifiedPack, SIGNATURE_FILE};
+
+/// Environment variable that sets the folder of the installed content pack.
+pub const GUIDE_DIR_ENV: &str = "AOUN_GUIDE_DIR";
+
+/// Where an installed content pack lives: `$AOUN_GUIDE_DIR`, else `<user data dir>/aoun/guide`.
+/// The folder need not exist. Installing uses its parent folder for staging.
+pub fn installed_guide_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(GUIDE_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "aoun")
+        .context("this system has no data folder for Aoun's content pack")?;
+    Ok(dirs.data_dir().join("guide"))
+}
+
+/// The installed content pack, when there is one and it loads. An install cut short between its
+/// two renames leaves the previous pack aside; it is used then.
+pub fn installed_guide() -> Option<Guide> {
+    let dir = installed_guide_dir().ok()?;
+    for candidate in [previous_of(&dir), dir].into_iter().rev() {
+        if !candidate.join("pack.toml").is_file() {
+            continue;
+        }
+        match Guide::load(&candidate) {
+            Ok(guide) => return Some(guide),
+            Err(error) => {
+                tracing::warn!(dir = %candidate.display(), %error, "installed content pack skipped");
+            }
+        }
+    }
+    None
+}
+
+/// What [`install_update`] installed.
+#[derive(Debug)]
+pub enum Installed {
+    /// A content pack, which now answers.
+    Guide {
+        /// The signature that was checked.
+        signed: VerifiedPack,
+        /// Where it is installed.
+        dir: PathBuf,
+        /// What it covers.
+        summary: PackSummary,
+    },
+    /// Models, installed into the model store.
+    Models {
+        /// The signature that was checked.
+        signed: VerifiedPack,
+        /// What the fetch did.
+        report: FetchReport,
+    },
+}
+
+/// Installs the signed update in `folder`: a content pack (a folder holding `pack.toml`) into
+/// [`installed_guide_dir`], or else a model pack (archives as `aoun models fetch --from` takes
+/// them) of `models_pack` into the model store. Refused unless one of the `trusted` keys signed
+/// it and every file is as signed.
+pub fn install_update(
+    folder: &Path,
+    trusted: &[PublicKey],
+    models_dir: Option<PathBuf>,
+    models_pack: Pack,
+    progress: &mut dyn aoun_models::Progress,
+) -> anyhow::Result<Installed> {
+    if folder.join("pack.toml").is_file() {
+        let dir = installed_guide_dir()?;
+        let (signed, summary) = install_guide(folder, trusted, &dir)?;
+        return Ok(Installed::Guide {
+            signed,
+            dir,
+            summary,
+        });
+    }
+    let signed = verify_folder(folder, trusted)?;
+    let store = ModelStore::open(models_dir)?;
+    let options = FetchOptions::from_folder(models_pack, folder);
+    let report = aoun_models::fetch_with(&store, &options, progress)?;
+    Ok(Installed::Models { signed, report })
+}
+
+/// Installs the signed content pack in `folder` as `target`: its signed files are copied into a
+/// staging folder beside `target`, verified again there (so what is installed is exactly what
+/// was signed), checked as a content pack, and renamed to `target`. The previous pack is kept
+/// until that rename has succeeded, and put back if it fails.
+pub fn install_guide(
+    folder: &Path,
+    trusted: &[PublicKey],
+    target: &Path,
+) -> anyhow::Result<(VerifiedPack, PackSummary)> {
+    let signed = verify_folder(folder, trusted)?;
+    let (parent, name) = match (target.parent(), target.file_name()) {
+        (Some(parent), Some(name)) => (parent, name.to_string_lossy()),
+        _ => bail!("{} cannot hold a content pack", target.display()),
+    };
+    fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    restore_interrupted(target)?;
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}-incoming-"))
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
+    let names = signed.files.iter().map(|f| f.path.as_str());
+    for rel in names.chain([SIGNATURE_FILE]) {
+        copy_synced(&folder.join(rel), &staging.path().join(rel))?;
+    }
+    let signed = verify_folder(staging.path(), trusted)?;
+    let summary =
+        aoun_guide::check_pack(staging.path()).map_err(|errors| match errors.first() {
+            Some(first) => anyhow!(
+                "its content pack is not valid: {}, line {}: {}",
+                first.file,
+                first.line,
+                first.problem
+            ),
+            None => anyhow!("its content pack is not valid"),
+        })?;
+    let staged = staging.keep();
+    replace_dir(&staged, target).inspect_err(|_| {
+        let _ = fs::remove_dir_all(&staged);
+    })?;
+    Ok((signed, summary))
+}
+
+/// `<target>.previous`: where the installed pack waits while its successor is renamed in.
+fn previous_of(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".previous");
+    target.with_file_name(name)
+}
+
+/// Puts back a pack left aside by an install cut short between its two renames.
+fn restore_interrupted(target: &Path) -> anyhow::Result<()> {
+    let previous = previous_of(target);
+    if !target.exists() && previous.is_dir() {
+        fs::rename(&previous, target)
+            .with_context(|| format!("cannot restore {}", previous.display()))?;
+    }
+    Ok(())
+}
+
+/// Renames `staged` to `target`, keeping the current `target` aside until that succeeded.
+fn replace_dir(staged: &Path, target: &Path) -> anyhow::Result<()> {
+    let previous = previous_of(target);
+    if previous.exists() {
+        // Left by an earlier install that could not remove it: `target` is the live pack.
+        fs::remove_dir_all(&previous)
+            .with_context(|| format!("cannot remove {}", previous.display()))?;
+    }
+    let had_pack = target.exists();
+    if had_pack {
+        fs::rename(target, &previous)
+            .with_context(|| format!("cannot move {} aside", target.display()))?;
+    }
+    if let Err(error) = fs::rename(staged, target) {
+        if had_pack {
+            let _ = fs::rename(&previous, target);
+        }
+        return Err(error).with_context(|| format!("cannot install into {}", target.display()));
+    }
+    sync_folder(target.parent());
+    if had_pack {
+        if let Err(error) = fs::remove_dir_all(&previous) {
+            tracing::warn!(dir = %previous.display(), %error, "the previous content pack was not removed");
+        }
+    }
+    Ok(())
+}
+
+/// Copies a file, creating its folder, and flushes it to disk before the install's rename.
+fn copy_synced(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    fs::copy(from, to)
+        .and_then(|_| fs::File::open(to)?.sync_all())
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    Ok(())
+}
+
+/// Makes a rename inside `dir` durable (Unix; elsewhere the rename is left to the system).
+fn sync_folder(dir: Option<&Path>) {
+    #[cfg(unix)]
+    if let Some(dir) = dir {
+        if let Err(error) = fs::File::open(dir).and_then(|f| f.sync_all()) {
+            tracing::warn!(dir = %dir.display(), %error, "cannot flush the folder");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
