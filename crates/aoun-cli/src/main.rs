@@ -110,6 +110,15 @@ enum ModelsAction {
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
     },
+    /// Copy the installed model pack to a folder (a USB stick), verified; `fetch --from` that
+    /// folder (or the desktop app's import) installs it on another machine.
+    Export {
+        /// The folder to write (created when missing).
+        dir: PathBuf,
+        /// The pack to copy.
+        #[arg(long, default_value = "registry")]
+        pack: String,
+    },
     /// Show which models are installed and intact.
     Status,
 }
@@ -184,6 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Listen(args) => listen::run(args, models_dir, json),
         Command::Models { action } => match action {
             ModelsAction::Fetch { pack, from } => models::fetch(models_dir, &pack, from, json),
+            ModelsAction::Export { dir, pack } => models::export(models_dir, &dir, &pack, json),
             ModelsAction::Status => models::status(models_dir, json),
         },
         Command::Guide {

@@ -1,6 +1,6 @@
 //! `aoun models`: fetching and checking the model packs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use aoun_models::{FetchOptions, ModelStore, Pack};
@@ -35,6 +35,46 @@ pub fn fetch(
         );
     } else {
         println!("models are in {}", store.root().display());
+    }
+    Ok(())
+}
+
+/// `aoun models export DIR`.
+pub fn export(
+    models_dir: Option<PathBuf>,
+    dir: &Path,
+    pack: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = ModelStore::open(models_dir)?;
+    let pack: Pack = pack.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let report = if json {
+        aoun_models::export(&store, pack, dir, &mut aoun_models::NoProgress)?
+    } else {
+        aoun_models::export(&store, pack, dir, &mut aoun_models::BarProgress::new())?
+    };
+    if report.installed.is_empty() && report.verified.is_empty() {
+        anyhow::bail!(
+            "no model of the {pack} pack is installed in {}",
+            store.root().display()
+        );
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "dir": dir,
+                "copied": report.installed,
+                "verified": report.verified,
+                "left_out": report.skipped,
+            })
+        );
+    } else {
+        println!(
+            "the pack is in {}: install it with `aoun models fetch --from {}`",
+            dir.display(),
+            dir.display()
+        );
     }
     Ok(())
 }

