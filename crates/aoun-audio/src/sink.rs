@@ -250,6 +250,11 @@ impl PlaybackControl {
         !self.queue.lock().clips.is_empty()
     }
 
+    /// How many clips (one per `play` call with audio in it) are playing or still queued.
+    pub fn queued_clips(&self) -> usize {
+        self.queue.lock().clips.len()
+    }
+
     /// How much queued audio is still to be played.
     pub fn remaining(&self) -> Duration {
         let state = self.queue.lock();

@@ -78,7 +78,8 @@ pub enum LiveEvent {
         /// The transcript.
         transcript: Transcript,
     },
-    /// A sentence of the answer starts playing.
+    /// A sentence of the answer starts playing (when the sentences before it have been played,
+    /// not when it is handed to the loudspeaker).
     Speaking {
         /// The sentence.
         text: String,
@@ -231,6 +232,9 @@ struct Loop<'a> {
     /// The last microphone frames as they were heard, before the echo gate: when the person
     /// interrupts, their first words were gated and are read again from here.
     recent: VecDeque<Vec<f32>>,
+    /// Sentences handed to the loudspeaker that have not started playing yet, with the number
+    /// of clips each queued (none for a sentence without audio).
+    unannounced: VecDeque<(String, usize)>,
 }
 
 impl Loop<'_> {
@@ -253,6 +257,7 @@ impl Loop<'_> {
                 // microphone keeps being read (the next turn waits for the engines instead).
                 turn.cancel.store(true, Ordering::SeqCst);
                 self.playback.stop();
+                self.unannounced.clear();
                 // What was heard is still reported; what was about to be said is dropped.
                 for message in turn.messages.try_iter() {
                     if let WorkerMessage::Heard(transcript) = message {
@@ -262,6 +267,20 @@ impl Loop<'_> {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Reports each sentence whose audio has started playing: once every clip queued before
+    /// it has been played, the loudspeaker holds no more clips than the unannounced sentences.
+    fn announce(&mut self) {
+        let mut pending: usize = self.unannounced.iter().map(|(_, clips)| clips).sum();
+        while !self.unannounced.is_empty() && self.playback.queued_clips() <= pending {
+            let Some((text, clips)) = self.unannounced.pop_front() else {
+                break;
+            };
+            pending -= clips;
+            self.set_state(State::Speaking);
+            self.emit(LiveEvent::Speaking { text });
         }
     }
 
@@ -302,8 +321,8 @@ impl Loop<'_> {
                     if let Some(turn) = self.turn.as_mut() {
                         turn.first_audio.get_or_insert_with(Instant::now);
                     }
-                    self.set_state(State::Speaking);
-                    self.emit(LiveEvent::Speaking { text });
+                    let clips = usize::from(!audio.samples.is_empty());
+                    self.unannounced.push_back((text, clips));
                 }
                 WorkerMessage::Done {
                     answer,
@@ -332,6 +351,7 @@ impl Loop<'_> {
                 }
             }
         }
+        self.announce();
         let over = self
             .turn
             .as_ref()
@@ -384,6 +404,7 @@ impl<V: Vad> LiveSession<V> {
             push_to_talk: None,
             speech_over_answer: 0,
             recent: VecDeque::with_capacity(RECENT_FRAMES + 1),
+            unannounced: VecDeque::new(),
         };
         self.endpointer.reset();
         loop {

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aoun_audio::{Audio, EnergyVad, Pacing, WavSink, WavSource};
+use aoun_audio::{Audio, AudioSink, EnergyVad, Pacing, WavSink, WavSource};
 use aoun_guide::{Guide, Lang};
 use aoun_session::{
     AnswerSource, Assistant, Control, LiveConfig, LiveEvent, LiveSession, Request, Voice,
@@ -195,4 +195,50 @@ fn the_voice_speed_applies_to_every_later_answer() {
         !said.is_empty() && said.iter().all(|s| s.ends_with("@0.80")),
         "{said:?}"
     );
+}
+
+#[test]
+fn each_sentence_is_announced_when_it_starts_playing_not_when_it_is_queued() {
+    let log: Log = Arc::default();
+    let mut session = session(&log);
+    let silence = Audio {
+        samples: vec![0.0; 8000],
+        sample_rate: 16_000,
+    };
+    let mut source = WavSource::from_audio(&silence, Pacing::Unpaced);
+    // Each sentence is 0.1 s of audio, played at 20 times real time: the voice queues all three
+    // long before the first has been played.
+    let mut sink = WavSink::new(16_000, Pacing::Speed(20.0));
+    let playback = sink.control();
+    let (controls_tx, controls) = mpsc::channel();
+    controls_tx
+        .send(Control::Request(Request::Say {
+            text: "One. Two. Three.".into(),
+            lang: Lang::En,
+        }))
+        .unwrap();
+    let (events_tx, events) = mpsc::channel();
+    // How many clips had been played to their end when each sentence was announced.
+    let watcher = std::thread::spawn(move || {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                LiveEvent::Speaking { text } => {
+                    let played = playback.history().iter().filter(|c| c.completed).count();
+                    Some((text, played))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    });
+    session
+        .run(&mut source, &mut sink, &controls, &events_tx)
+        .unwrap();
+    drop(events_tx);
+    let announced = watcher.join().unwrap();
+    let texts: Vec<&str> = announced.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(texts, ["One.", "Two.", "Three."]);
+    for (i, (text, played)) in announced.iter().enumerate() {
+        assert!(*played >= i, "`{text}` was announced after {played} clips");
+    }
 }
