@@ -1,6 +1,7 @@
 //! Fuzzes every parser of outside data (the WAV reader, the model manifest, the content pack,
-//! GGUF models, Piper voice configs and the Whisper conversion inputs) by running
-//! `scripts/fuzz.sh`, which builds the cargo-fuzz targets of `fuzz/`. In CI (`CI` set, as CI
+//! GGUF models, Piper voice configs, the Whisper conversion inputs, transcripts and the signature
+//! files of signed updates) by running `scripts/fuzz.sh`, which builds the cargo-fuzz targets of
+//! `fuzz/`. In CI (`CI` set, as CI
 //! runners do) each target runs for the script's full time, a minute by default; elsewhere for
 //! five seconds unless `FUZZ_SECONDS` says otherwise, so `cargo test --workspace` still builds
 //! every target and replays its seeds.
