@@ -13,7 +13,7 @@ pub const SILENCE_RANGE: (u64, u64) = (300, 3000);
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct Settings {
-    /// Language of the window and of answers to the icons: `ar`, `fr` or `en`.
+    /// Language of the window and of answers to the icons: `ar`, `ary` (Darija), `fr` or `en`.
     pub language: String,
     /// Voice speed in percent of normal.
     pub speech_rate_percent: u16,
@@ -56,7 +56,7 @@ impl Settings {
 
     /// The settings with every value brought into its range.
     pub fn clamped(mut self) -> Settings {
-        if !matches!(self.language.as_str(), "ar" | "fr" | "en") {
+        if !matches!(self.language.as_str(), "ar" | "ary" | "fr" | "en") {
             self.language = Settings::default().language;
         }
         self.speech_rate_percent = self.speech_rate_percent.clamp(RATE_RANGE.0, RATE_RANGE.1);
@@ -88,6 +88,11 @@ mod tests {
         .unwrap();
         let loaded = Settings::load(&file);
         assert_eq!(loaded.language, "ar");
+        let darija = Settings {
+            language: "ary".into(),
+            ..Settings::default()
+        };
+        assert_eq!(darija.clamped().language, "ary");
         assert_eq!(loaded.speech_rate_percent, RATE_RANGE.0);
         assert_eq!(loaded.end_silence_ms, SILENCE_RANGE.1);
         std::fs::remove_dir_all(dir).unwrap();

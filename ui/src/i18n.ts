@@ -1,10 +1,17 @@
-// Every string the window shows or speaks, in the three languages of the window.
+// Every string the window shows or speaks, in the three languages it is written in.
 
-export type Lang = "ar" | "fr" | "en";
+/** The languages of the window. Darija is written with the Arabic strings; its pictures and
+ * answers are in Darija. */
+export type Lang = "ar" | "ary" | "fr" | "en";
 
-export const LANGS: readonly Lang[] = ["ar", "fr", "en"];
+/** The languages the strings are written in. */
+export type TextLang = "ar" | "fr" | "en";
 
-type Entry = Record<Lang, string>;
+export const LANGS: readonly Lang[] = ["ar", "ary", "fr", "en"];
+
+export const TEXT_LANGS: readonly TextLang[] = ["ar", "fr", "en"];
+
+type Entry = Record<TextLang, string>;
 
 export const STRINGS = {
   app_name: { ar: "عون", fr: "Aoun", en: "Aoun" },
@@ -51,6 +58,7 @@ export const STRINGS = {
     en: "Or choose the picture of what you need",
   },
   lang_ar: { ar: "العربية", fr: "العربية", en: "العربية" },
+  lang_ary: { ar: "الدارجة", fr: "الدارجة", en: "الدارجة" },
   lang_fr: { ar: "Français", fr: "Français", en: "Français" },
   lang_en: { ar: "English", fr: "English", en: "English" },
   loading: {
@@ -130,22 +138,29 @@ export const STRINGS = {
 
 export type Key = keyof typeof STRINGS;
 
+/** The language the strings of `lang` are written in. */
+export function textLang(lang: Lang): TextLang {
+  return lang === "ary" ? "ar" : lang;
+}
+
 /** The string for `key` in `lang`. */
 export function t(lang: Lang, key: Key): string {
-  return STRINGS[key][lang];
+  return STRINGS[key][textLang(lang)];
 }
 
 /** Writing direction of a language. */
 export function dirOf(lang: Lang): "rtl" | "ltr" {
-  return lang === "ar" ? "rtl" : "ltr";
+  return textLang(lang) === "ar" ? "rtl" : "ltr";
 }
 
-/** The window language for a language code the session reports (`ary` is Arabic). */
+/** The window language for a language code the session reports. */
 export function windowLang(code: string | undefined | null): Lang | null {
   switch ((code ?? "").toLowerCase()) {
     case "ar":
-    case "ary":
       return "ar";
+    case "ary":
+    case "darija":
+      return "ary";
     case "fr":
       return "fr";
     case "en":
@@ -153,6 +168,14 @@ export function windowLang(code: string | undefined | null): Lang | null {
     default:
       return null;
   }
+}
+
+/** The window's language once speech in `code` was heard: speech recognition writes Darija as
+ * Arabic, so Arabic heard in the Darija window stays Darija (the answer tells which it was). */
+export function heardLang(current: Lang, code: string | undefined | null): Lang {
+  const heard = windowLang(code);
+  if (heard === null || (heard === "ar" && current === "ary")) return current;
+  return heard;
 }
 
 /** Sets the page's language and direction. */

@@ -1,6 +1,8 @@
 // Pictures drawn inline (no file or network fetch): the inner shapes of 48x48 SVG icons, in
 // the current text colour.
 
+import type { Lang } from "./i18n";
+
 const card = '<rect x="5" y="11" width="38" height="27" rx="4" fill="none" stroke="currentColor" stroke-width="3"/>';
 const face = '<circle cx="16" cy="22" r="4" fill="currentColor"/><path d="M9 33c1-5 4-7 7-7s6 2 7 7z" fill="currentColor"/>';
 const lines = '<path d="M27 20h11M27 26h11M27 32h7" stroke="currentColor" stroke-width="3" stroke-linecap="round"/>';
@@ -63,9 +65,14 @@ export function svg(shapes: string, size = 48): SVGSVGElement {
   return element;
 }
 
-/** Flags of the window's languages. */
-export const FLAGS: Record<"ar" | "fr" | "en", string> = {
-  ar: '<rect width="48" height="32" y="8" fill="#c1272d"/><path d="M24 14l3.5 10.8-9.2-6.7h11.4l-9.2 6.7z" fill="none" stroke="#006233" stroke-width="1.8" stroke-linejoin="round"/>',
+const field = '<rect width="48" height="32" y="8" fill="#c1272d"/>';
+const star = (x: number) => `<path d="M${x} 14l3.5 10.8-9.2-6.7h11.4l-9.2 6.7z" fill="none" stroke="#006233" stroke-width="1.8" stroke-linejoin="round"/>`;
+const bubble = '<path d="M31 2h15a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2h-8l-6 5v-5h-1a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z" fill="#fff" stroke="#111418" stroke-width="1.5" stroke-linejoin="round"/><path d="M34 8h9M34 12h6" stroke="#111418" stroke-width="1.8" stroke-linecap="round"/>';
+
+/** Flags of the window's languages; Darija, the spoken language, has a speech bubble on its flag. */
+export const FLAGS: Record<Lang, string> = {
+  ar: field + star(24),
+  ary: field + star(18) + bubble,
   fr: '<rect width="16" height="32" y="8" fill="#0055a4"/><rect x="16" width="16" height="32" y="8" fill="#fff"/><rect x="32" width="16" height="32" y="8" fill="#ef4135"/><rect width="47" height="31" x="0.5" y="8.5" fill="none" stroke="#767676"/>',
   en: '<rect width="48" height="32" y="8" fill="#012169"/><path d="M0 8l48 32M48 8L0 40" stroke="#fff" stroke-width="6"/><path d="M0 8l48 32M48 8L0 40" stroke="#c8102e" stroke-width="2"/><path d="M24 8v32M0 24h48" stroke="#fff" stroke-width="10"/><path d="M24 8v32M0 24h48" stroke="#c8102e" stroke-width="6"/>',
 };

@@ -1,7 +1,7 @@
 // The window's state and how each event from the app changes it: a pure reducer, so that the
 // rules (highlighting, language switching, errors) are tested without a window.
 
-import { type Key, type Lang, windowLang } from "./i18n";
+import { type Key, type Lang, heardLang, windowLang } from "./i18n";
 
 export type LiveState = "idle" | "listening" | "transcribing" | "thinking" | "speaking";
 
@@ -72,6 +72,8 @@ export interface AppState {
   sentences: string[];
   /** The sentence being spoken, -1 when none. */
   current: number;
+  /** The rest of the answer: written, not yet spoken. */
+  upcoming: string;
   /** Texts spoken as control labels: their `speaking` events are not the answer. */
   labels: string[];
   /** The last turn has ended: a sentence not yet shown starts a new answer (a question back). */
@@ -98,6 +100,7 @@ export function initialState(lang: Lang): AppState {
     answer: null,
     sentences: [],
     current: -1,
+    upcoming: "",
     labels: [],
     ended: false,
     problem: null,
@@ -108,6 +111,17 @@ export function initialState(lang: Lang): AppState {
 export function splitSentences(text: string): string[] {
   const parts = text.match(/[^.!?؟。]+(?:[.!?؟。]+|$)/gu) ?? [];
   return parts.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** What `text` says after the sentences already spoken (empty when they are not its own). */
+export function remainder(text: string, spoken: string[]): string {
+  let at = 0;
+  for (const sentence of spoken) {
+    const found = text.indexOf(sentence, at);
+    if (found < 0) return "";
+    at = found + sentence.length;
+  }
+  return text.slice(at).trim();
 }
 
 /** The problem a status shows, if any. */
@@ -135,8 +149,13 @@ function onSpeaking(state: AppState, text: string): AppState {
   if (known >= 0) {
     return { ...state, current: known };
   }
-  const sentences = state.ended ? [text] : [...state.sentences, text];
-  return { ...state, sentences, current: sentences.length - 1, ended: false };
+  if (state.ended) {
+    return { ...state, sentences: [text], current: 0, upcoming: "", ended: false };
+  }
+  const sentences = [...state.sentences, text];
+  const at = state.upcoming.indexOf(text);
+  const upcoming = at < 0 ? state.upcoming : state.upcoming.slice(at + text.length).trim();
+  return { ...state, sentences, current: sentences.length - 1, upcoming, ended: false };
 }
 
 function onLive(state: AppState, event: LiveEvent): AppState {
@@ -150,15 +169,15 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         problem: event.state === "listening" ? null : state.problem,
       };
     case "heard": {
-      const spoken = windowLang(event.transcript.language);
       return {
         ...state,
         // The person speaks another language: the window follows.
-        lang: spoken ?? state.lang,
+        lang: heardLang(state.lang, event.transcript.language),
         transcript: event.transcript.text,
         answer: null,
         sentences: [],
         current: -1,
+        upcoming: "",
         ended: false,
         problem: null,
       };
@@ -166,8 +185,11 @@ function onLive(state: AppState, event: LiveEvent): AppState {
     case "speaking":
       return onSpeaking(state, event.text);
     case "answer": {
-      const sentences = state.sentences.length > 0 ? state.sentences : splitSentences(event.answer.text);
-      return { ...state, answer: event.answer, sentences, lang: windowLang(event.answer.lang) ?? state.lang };
+      // The whole answer is known before its last sentences are spoken: they show, not yet lit.
+      const spoken = state.sentences.length > 0;
+      const sentences = spoken ? state.sentences : splitSentences(event.answer.text);
+      const upcoming = spoken ? remainder(event.answer.text, state.sentences) : "";
+      return { ...state, answer: event.answer, sentences, upcoming, lang: windowLang(event.answer.lang) ?? state.lang };
     }
     case "no_speech":
       return { ...state, problem: { key: "error_no_speech", detail: "" } };
@@ -199,7 +221,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case "problem":
       return { ...state, problem: action.problem };
     case "new_person":
-      return { ...state, transcript: "", answer: null, sentences: [], current: -1, problem: null };
+      return { ...state, transcript: "", answer: null, sentences: [], current: -1, upcoming: "", problem: null };
   }
 }
 

@@ -1,7 +1,7 @@
 // The window: built once from the i18n table and icons, then updated from the state.
 
 import { FLAGS, ICONS, PROCEDURE_ICONS, FALLBACK_ICON, type IconName, svg } from "./icons";
-import { type Key, type Lang, LANGS, applyLang, t } from "./i18n";
+import { type Key, type Lang, LANGS, applyLang, dirOf, t, windowLang } from "./i18n";
 import { type AppState, stateKey } from "./state";
 
 export interface Procedure {
@@ -212,11 +212,12 @@ export function render(view: View, state: AppState): void {
       el("span", { class: i === state.current ? "sentence current" : "sentence" }, [sentence]),
       " ",
     ]),
+    ...(state.upcoming ? [el("span", { class: "upcoming" }, [state.upcoming])] : []),
   );
-  const answerLang = state.answer?.lang === "ary" ? "ar" : state.answer?.lang;
+  const answerLang = windowLang(state.answer?.lang);
   if (answerLang) {
     view.answer.lang = answerLang;
-    view.answer.dir = answerLang === "ar" ? "rtl" : "ltr";
+    view.answer.dir = dirOf(answerLang);
   }
   view.problem.hidden = state.problem === null;
   view.problemText.textContent = state.problem ? t(lang, state.problem.key) : "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Action, type AppState, type Status, initialState, reduce, splitSentences, stateKey } from "../src/state";
+import { type Action, type AppState, type Status, initialState, reduce, remainder, splitSentences, stateKey } from "../src/state";
 import { stepKey } from "../src/view";
 
 const answer = (text: string, lang = "en") => ({
@@ -70,6 +70,44 @@ describe("sentences", () => {
     expect(state.sentences).toEqual(["Again."]);
   });
 
+  it("shows the rest of the answer before it is spoken, then lights each sentence as it plays", () => {
+    let state = run([
+      { type: "live", event: { event: "heard", transcript: { text: "passport", language: "en" } } },
+      { type: "live", event: { event: "speaking", text: "Fill in the form." } },
+      { type: "live", event: answer("Fill in the form. Pay the stamp. Do you want the details?") },
+    ]);
+    expect(state.sentences).toEqual(["Fill in the form."]);
+    expect(state.current).toBe(0);
+    expect(state.upcoming).toBe("Pay the stamp. Do you want the details?");
+    state = run([{ type: "live", event: { event: "speaking", text: "Pay the stamp." } }], state);
+    expect(state.sentences).toEqual(["Fill in the form.", "Pay the stamp."]);
+    expect(state.current).toBe(1);
+    expect(state.upcoming).toBe("Do you want the details?");
+    state = run([{ type: "live", event: { event: "speaking", text: "Do you want the details?" } }], state);
+    expect(state.current).toBe(2);
+    expect(state.upcoming).toBe("");
+    // Replay and slower: back to the first sentence, nothing added.
+    state = run(
+      [
+        { type: "live", event: { event: "state", state: "idle" } },
+        { type: "live", event: { event: "speaking", text: "Fill in the form." } },
+      ],
+      state,
+    );
+    expect(state.current).toBe(0);
+    expect(state.sentences).toHaveLength(3);
+    // A new question clears what was still to come.
+    state = run([{ type: "live", event: { event: "heard", transcript: { text: "id card", language: "en" } } }], state);
+    expect(state.upcoming).toBe("");
+  });
+
+  it("finds what an answer says after its spoken sentences", () => {
+    expect(remainder("One. Two. Three.", ["One."])).toBe("Two. Three.");
+    expect(remainder("One. Two.", ["One.", "Two."])).toBe("");
+    expect(remainder("One. Two.", [])).toBe("One. Two.");
+    expect(remainder("One. Two.", ["Something else."])).toBe("");
+  });
+
   it("shows a written answer whose sentences were never spoken", () => {
     const state = run([{ type: "live", event: answer("One. Two.") }]);
     expect(state.sentences).toEqual(["One.", "Two."]);
@@ -96,8 +134,13 @@ describe("the event reducer", () => {
     expect(state.lang).toBe("fr");
     expect(state.transcript).toBe("Combien coûte le passeport ?");
     state = run([{ type: "live", event: answer("الجواز كيكلف 500 درهم.", "ary") }], state);
-    expect(state.lang).toBe("ar");
+    expect(state.lang).toBe("ary");
     state = run([{ type: "live", event: { event: "heard", transcript: { text: "hm", language: "de" } } }], state);
+    expect(state.lang).toBe("ary");
+    // Darija is heard as Arabic: the Darija window stays Darija until the answer says otherwise.
+    state = run([{ type: "live", event: { event: "heard", transcript: { text: "شحال كيسوا الباسبور", language: "ar" } } }], state);
+    expect(state.lang).toBe("ary");
+    state = run([{ type: "live", event: answer("يكلف جواز السفر 500 درهم.", "ar") }], state);
     expect(state.lang).toBe("ar");
   });
 
