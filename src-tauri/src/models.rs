@@ -8,7 +8,8 @@ use tauri::{AppHandle, Manager};
 
 use crate::session::{ImportProgress, Session};
 
-/// Status updates while copying are sent at most this often.
+/// Status updates while copying are sent at most this often (and once as soon as a step has
+/// moved, so the bar never sits at the start of a file that copies fast).
 const UPDATE_EVERY: Duration = Duration::from_millis(150);
 
 /// Imports the registry pack from `folder` on its own thread; the session then loads again.
@@ -28,6 +29,7 @@ pub fn import(app: AppHandle, models_dir: Option<PathBuf>, folder: PathBuf) {
                 ..ImportProgress::default()
             },
             shown: Instant::now(),
+            moved: false,
         };
         let outcome = ModelStore::open(models_dir).and_then(|store| {
             aoun_models::fetch_with(
@@ -84,6 +86,8 @@ struct Progress<'a> {
     session: &'a Session,
     current: ImportProgress,
     shown: Instant,
+    /// The current step has advanced since it started.
+    moved: bool,
 }
 
 impl Progress<'_> {
@@ -106,12 +110,14 @@ impl aoun_models::Progress for Progress<'_> {
         self.current.label = label.to_string();
         self.current.total = total;
         self.current.done = 0;
+        self.moved = false;
         self.show(true);
     }
 
     fn advance(&mut self, bytes: u64) {
         self.current.done += bytes;
-        self.show(false);
+        let first = !std::mem::replace(&mut self.moved, true);
+        self.show(first);
     }
 
     fn finish(&mut self) {

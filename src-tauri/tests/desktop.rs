@@ -1,7 +1,8 @@
 //! The desktop app end to end, in a real window: the app runs on a virtual display (Xvfb) and
 //! is driven through WebDriver (tauri-driver 2.1.0 in front of WebKitWebDriver). The only test
 //! double is the sound card: a spoken question from `assets/samples` is the microphone. A second
-//! window starts with an empty models folder and must offer to import a model pack.
+//! window starts with an empty models folder, must offer to import a model pack, and imports a
+//! real one (the installed pack, exported as an office copies it to a USB stick).
 //!
 //! Outside CI the test is skipped, with the reason printed, when a tool or the models are
 //! missing; under `CI=true` it fails instead.
@@ -17,6 +18,32 @@ use serde_json::{json, Value};
 
 /// Longest wait for the engines to load and for a spoken answer.
 const PATIENCE: Duration = Duration::from_secs(120);
+
+/// The key naming an element in WebDriver's JSON.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Keeps what the app reports as `live` events in `window.__live`: what it says, as it says it.
+const RECORD_LIVE_EVENTS: &str = "window.__live = []; \
+    return window.__TAURI__.event.listen('live', e => window.__live.push(e.payload)).then(() => true)";
+
+/// Keeps, in `window.__lit`, each change of the talk button's state and of the highlighted
+/// sentence of the answer, as `state:index` (-1: none lit).
+const RECORD_HIGHLIGHTS: &str = "window.__lit = []; \
+    const answer = document.getElementById('answer'), talk = document.getElementById('talk'); \
+    const note = () => { \
+      const lit = [...answer.querySelectorAll('.sentence')].findIndex(s => s.classList.contains('current')); \
+      const entry = `${talk.dataset.state}:${lit}`; \
+      if (window.__lit[window.__lit.length - 1] !== entry) window.__lit.push(entry); \
+    }; \
+    const observer = new MutationObserver(note); \
+    observer.observe(answer, {childList: true, subtree: true, attributes: true}); \
+    observer.observe(talk, {attributes: true, attributeFilter: ['data-state']}); \
+    return true";
+
+/// An expression, true once `window.__lit` shows the first sentence lit, then a later one.
+const FIRST_THEN_LATER: &str =
+    "(lit => lit.indexOf(0) >= 0 && lit.slice(lit.indexOf(0)).some(i => i > 0)) \
+    (window.__lit.map(e => Number(e.split(':')[1])))";
 
 /// Stops a helper process and everything it started (its process group) when the test ends,
 /// however it ends.
@@ -174,19 +201,37 @@ impl WebDriver {
         self.call("POST", "/actions", Some(actions));
     }
 
-    fn click(&self, css: &str) {
+    /// The WebDriver id of the element `css` finds.
+    fn element(&self, css: &str) -> String {
         let found = self.call(
             "POST",
             "/element",
             Some(json!({"using": "css selector", "value": css})),
         );
-        let id = found
+        found
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}"))
-            .to_string();
+            .to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
         self.call("POST", &format!("/element/{id}/click"), None);
+    }
+
+    /// Presses the element `css` with the mouse, holds it for `held`, then lets it go.
+    fn hold(&self, css: &str, held: Duration) {
+        let element = json!({ELEMENT: self.element(css)});
+        let actions = json!({"actions": [{"type": "pointer", "id": "mouse",
+            "parameters": {"pointerType": "mouse"}, "actions": [
+            {"type": "pointerMove", "duration": 0, "origin": element, "x": 0, "y": 0},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pause", "duration": held.as_millis() as u64},
+            {"type": "pointerUp", "button": 0},
+        ]}]});
+        self.call("POST", "/actions", Some(actions));
     }
 
     /// Polls `script` until it returns a non-empty string or true; panics with `what` after
@@ -391,18 +436,92 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
     );
     let arabic = app.screenshot("4-arabic");
 
-    // A picture asks without speaking: the passport icon answers in the window's language.
+    // Pressed and held, a control says its name in the window's language instead of doing what
+    // it does: the app says the name (its `live` events carry what it says), and nothing else.
+    app.run(RECORD_LIVE_EVENTS);
+    let name = app.run("return document.getElementById('replay').getAttribute('aria-label')");
+    assert_eq!(name, "أعد الجواب");
+    app.hold("#replay", Duration::from_millis(1200));
+    app.wait_for(
+        "the held replay button to say its name, and then to be quiet",
+        "const l = window.__live; \
+         const said = l.findIndex(e => e.event === 'speaking' && e.text === 'أعد الجواب'); \
+         return said >= 0 && l.slice(said).some(e => e.event === 'state' && e.state === 'idle')",
+    );
+    let said = app.run(
+        "return window.__live.filter(e => e.event === 'speaking').map(e => e.text).join(' | ')",
+    );
+    assert_eq!(
+        app.run("return window.__live.filter(e => e.event === 'answer').length"),
+        0,
+        "holding replay replayed the answer: {said}"
+    );
+    assert_eq!(
+        app.run("return document.getElementById('answer').textContent.includes('أعد الجواب')"),
+        false,
+        "the spoken name was taken for the answer"
+    );
+
+    // A picture asks without speaking: the passport icon answers in the window's language, each
+    // sentence lit as it is spoken.
+    app.run(RECORD_HIGHLIGHTS);
     app.click("[data-procedure='passport']");
     let written = app.wait_for(
         "the answer to the passport icon",
         "const a = document.getElementById('answer'); return a.lang === 'ar' && a.textContent.includes('جواز') ? a.textContent : ''",
     );
+    app.wait_for(
+        "the highlight to move from the first sentence to a later one",
+        &format!("return {FIRST_THEN_LATER}"),
+    );
+    let lit = app.run("return window.__lit.join(' ')");
+    let second_sentence = app.screenshot("4b-second-sentence");
+    // "Say it again" speaks it again from the first sentence on; so does "slower".
+    app.run("window.__lit = []; return true");
+    app.click("#replay");
+    app.wait_for(
+        "replay to speak from the first sentence, then on",
+        &format!("return window.__lit.includes('speaking:0') && ({FIRST_THEN_LATER})"),
+    );
+    let replayed = app.run("return window.__lit.join(' ')");
+    app.run("window.__lit = []; return true");
+    app.click("#slower");
+    app.wait_for(
+        "slower to speak from the first sentence again",
+        "return window.__lit.includes('speaking:0')",
+    );
+    let slower = app.run("return window.__lit.join(' ')");
     // "That is not what I asked": Aoun asks which document is needed.
     app.click("#not-what-i-asked");
     app.wait_for(
         "the question back",
         "const a = document.getElementById('answer').textContent; return a.includes('لم أفهم') && !a.includes('جواز')",
     );
+    // Darija, chosen by its flag: the pictures are named and answered in Darija, written in
+    // Arabic script, right to left.
+    app.click("button.lang[data-lang='ary']");
+    assert_eq!(app.run("return document.documentElement.dir"), "rtl");
+    assert_eq!(app.run("return document.documentElement.lang"), "ary");
+    app.wait_for(
+        "the pictures named in Darija",
+        "return document.querySelector(\"[data-procedure='passport']\").getAttribute('aria-label') === 'الباسبور'",
+    );
+    app.click("[data-procedure='passport']");
+    let darija = app.wait_for(
+        "the passport picture's answer in Darija",
+        "const a = document.getElementById('answer'); \
+         return a.lang === 'ary' && a.dir === 'rtl' && a.textContent.includes('ديال') ? a.textContent : ''",
+    );
+    let darija = darija.as_str().unwrap_or_default().to_string();
+    let arabic_letters = darija
+        .chars()
+        .filter(|c| ('\u{600}'..='\u{6ff}').contains(c))
+        .count();
+    assert!(
+        arabic_letters > 4 * darija.chars().filter(char::is_ascii_alphabetic).count(),
+        "not in Arabic script: {darija}"
+    );
+    let darija_shot = app.screenshot("4c-darija");
     // Settings: the voice of each language and the models in use, as `aoun voices` shows them.
     app.click("#open-settings");
     let settings = app.wait_for(
@@ -423,11 +542,15 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
         "return !document.getElementById('problem').hidden && document.getElementById('problem-text').textContent.includes('لم أسمعك')",
     );
     eprintln!(
-        "desktop test: ready after {ready_ms} ms ({app_ready_ms} ms by the app's clock); heard {transcript}; answered {answer}; passport icon: {written}\nscreenshots: {}, {}, {}, {}",
+        "desktop test: ready after {ready_ms} ms ({app_ready_ms} ms by the app's clock); heard {transcript}; answered {answer}; \
+         held replay, said: {said}; passport icon: {written}; lit (talk state:sentence): {lit}; replay: {replayed}; slower: {slower}; \
+         Darija: {darija}\nscreenshots: {}, {}, {}, {}, {}, {}",
         idle.display(),
         listening.display(),
         answered.display(),
-        arabic.display()
+        arabic.display(),
+        second_sentence.display(),
+        darija_shot.display()
     );
 }
 
@@ -466,12 +589,67 @@ fn without_models_the_window_offers_to_import_a_pack(tools: &Tools) {
         "return !document.getElementById('problem').hidden && document.getElementById('problem-text').textContent",
     );
     let shot = app.screenshot("5-models-missing");
+
+    // A real pack folder, as an office carries it on a USB stick: imported with a progress bar
+    // that moves, then the engines load and the pictures answer.
+    let pack = model_pack();
+    app.run(
+        "window.__bar = []; const bar = document.getElementById('import-progress'); \
+         new MutationObserver(() => window.__bar.push({shown: !bar.hidden, value: bar.hasAttribute('value') ? bar.value : null, max: bar.max})) \
+           .observe(bar, {attributes: true}); return true",
+    );
+    app.run(&format!(
+        "document.getElementById('folder').value = {}; return null",
+        json!(pack.display().to_string())
+    ));
+    app.click("#import");
+    app.wait_for(
+        "the progress bar to show a file part-way copied",
+        "return window.__bar.some(b => b.shown && b.value > 0 && b.value < b.max)",
+    );
+    let importing = app.screenshot("5b-importing");
+    app.wait_for(
+        "the imported pack to be loaded",
+        "return document.body.dataset.phase === 'ready' && !!document.querySelector('#procedure-grid .procedure')",
+    );
+    let bar = app.run(
+        "const b = window.__bar; return `${b.filter(b => b.shown && b.value > 0 && b.value < b.max).length} of ${b.length} updates part-way`",
+    );
+    assert_eq!(
+        app.run("return document.getElementById('models').hidden"),
+        true
+    );
+    app.click("[data-procedure='passport']");
+    let answer = app.wait_for(
+        "the passport picture's answer with the imported models",
+        "const a = document.getElementById('answer').textContent; return a.includes('500') ? a : ''",
+    );
+    let imported = app.screenshot("5c-imported");
     drop(desktop);
     let _ = std::fs::remove_dir_all(&empty);
     eprintln!(
-        "desktop test: the import screen shows without models ({})",
-        shot.display()
+        "desktop test: the import screen shows without models; imported {} ({bar}), then the passport picture answered: {answer}\nscreenshots: {}, {}, {}",
+        pack.display(),
+        shot.display(),
+        importing.display(),
+        imported.display()
     );
+}
+
+/// A model pack folder as an office carries it on a USB stick: the installed registry pack,
+/// exported. It is kept under the target folder, so the next run only checks it.
+fn model_pack() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("model-pack");
+    let store = aoun_models::ModelStore::open(None).expect("the models folder");
+    let report = aoun_models::export(
+        &store,
+        aoun_models::Pack::Registry,
+        &dir,
+        &mut aoun_models::NoProgress,
+    )
+    .expect("the installed pack is exported");
+    assert!(report.skipped.is_empty(), "left out: {:?}", report.skipped);
+    dir
 }
 
 fn without_a_sound_card_the_window_says_so_and_goes_on(tools: &Tools) {
