@@ -332,6 +332,76 @@ fn a_damaged_installed_pack_falls_back_to_the_built_in_one() {
 }
 
 #[test]
+fn a_signed_model_pack_installs_the_models_and_a_changed_one_is_refused() {
+    let office = Office::new();
+    // The installed registry pack (from `aoun models fetch`), exported as an office would carry it.
+    let installed = aoun_models::resolve_root(None).expect("a models folder");
+    let models = office.path("models-update");
+    office.ok(&[
+        "models",
+        "export",
+        models.to_str().unwrap(),
+        "--models-dir",
+        installed.to_str().unwrap(),
+    ]);
+    office.sign(&models, "office.key");
+
+    // A changed byte in the largest file is refused before anything is installed.
+    let largest = largest_file(&models);
+    let rel = largest
+        .strip_prefix(&models)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/");
+    let original = fs::read(&largest).unwrap();
+    let mut changed = original.clone();
+    changed[original.len() / 2] ^= 0x40;
+    fs::write(&largest, &changed).unwrap();
+    assert_refused(
+        &office.install(&models),
+        &format!("file {rel} was changed after signing"),
+    );
+    assert!(!office.path("data/models").exists());
+
+    fs::write(&largest, &original).unwrap();
+    let output = office.install(&models);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let status = office.ok(&["models", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let registry: Vec<&serde_json::Value> = status["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["pack"] == "registry")
+        .collect();
+    assert!(!registry.is_empty());
+    for model in registry {
+        assert_eq!(model["state"], "Installed", "{model}");
+    }
+}
+
+fn largest_file(dir: &Path) -> PathBuf {
+    let mut best: Option<(u64, PathBuf)> = None;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let candidate = if path.is_dir() {
+            let inner = largest_file(&path);
+            (fs::metadata(&inner).unwrap().len(), inner)
+        } else {
+            (fs::metadata(&path).unwrap().len(), path)
+        };
+        if best.as_ref().is_none_or(|(size, _)| candidate.0 > *size) {
+            best = Some(candidate);
+        }
+    }
+    best.unwrap().1
+}
+
+#[test]
 fn a_signed_model_pack_is_verified_before_it_is_fetched() {
     let office = Office::new();
     // A model pack folder with no archive for the pack's models: signed, verified, then handed
