@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use aoun_audio::Audio;
-use piper_rs::Piper;
+use piper_rs::{ModelConfig, Piper};
 
 use crate::{TextToSpeech, TtsError};
 
@@ -91,11 +91,17 @@ impl PiperVoice {
             return Err(voice_error("the model file does not exist".into()));
         }
         let config = config_path(model);
-        let espeak_voice = std::fs::read_to_string(&config)
-            .map_err(|e| format!("its config {} cannot be read ({e})", config.display()))
-            .and_then(|text| voice_config(&text))
-            .map_err(voice_error)?;
-        let piper = Piper::new(model, &config).map_err(|e| {
+        let text = std::fs::read_to_string(&config).map_err(|e| {
+            voice_error(format!(
+                "its config {} cannot be read ({e})",
+                config.display()
+            ))
+        })?;
+        let espeak_voice = voice_config(&text).map_err(voice_error)?;
+        let settings: ModelConfig = serde_json::from_str(&text).map_err(|e| {
+            voice_error(format!("its config does not describe a Piper voice ({e})"))
+        })?;
+        let session = aoun_audio::onnx_session(model, None).map_err(|e| {
             let detail = e.to_string();
             let first_line = detail.lines().next().unwrap_or_default().to_string();
             voice_error(format!(
@@ -103,7 +109,7 @@ impl PiperVoice {
             ))
         })?;
         Ok(Self {
-            piper,
+            piper: Piper::from_session(session, settings),
             rate: 1.0,
             espeak_voice,
             model: model.to_path_buf(),
