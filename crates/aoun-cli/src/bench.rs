@@ -44,8 +44,8 @@ pub enum BenchCommand {
         /// Number of turns.
         #[arg(long, default_value_t = 200)]
         turns: usize,
-        /// Turns before the first memory reading.
-        #[arg(long, default_value_t = 10)]
+        /// Turns before the first reading of memory, threads and open files.
+        #[arg(long, default_value_t = 50)]
         warmup: usize,
         #[command(flatten)]
         setup: Setup,
@@ -107,7 +107,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         .iter()
         .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut desk = aoun_desk::load(models_dir, &setup, &mut aoun_desk::Quiet)?;
+    let mut desk = aoun_desk::load(models_dir, &setup, &mut aoun_desk::Quiet)?.whole()?;
     let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
     let mut sources: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..turns {
@@ -237,14 +237,38 @@ fn llm(
     Ok(())
 }
 
-/// Resident memory of this process, in KiB.
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// What this process holds at one moment: resident memory, threads and open files.
+#[derive(Debug, Clone, Copy)]
+struct Footprint {
+    rss_kib: u64,
+    threads: usize,
+    open_files: usize,
 }
 
-/// Runs `turns` voice turns on the sample questions and reports memory growth after `warmup`.
+impl Footprint {
+    /// Reads `/proc/self`; `None` where there is no such folder.
+    fn now() -> Option<Footprint> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let count = |dir: &str| std::fs::read_dir(dir).map(|d| d.count()).ok();
+        Some(Footprint {
+            rss_kib: line.split_whitespace().nth(1)?.parse().ok()?,
+            threads: count("/proc/self/task")?,
+            open_files: count("/proc/self/fd")?,
+        })
+    }
+
+    fn json(self) -> serde_json::Value {
+        json!({
+            "rss_mib": self.rss_kib / 1024,
+            "threads": self.threads,
+            "open_files": self.open_files,
+        })
+    }
+}
+
+/// Runs `turns` voice turns on the sample questions, each for a new person, and reports how
+/// memory, threads and open files changed after `warmup` turns.
 fn soak(
     turns: usize,
     warmup: usize,
@@ -255,13 +279,14 @@ fn soak(
         .iter()
         .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
         .collect::<Result<Vec<_>, _>>()?;
-    if questions.is_empty() || warmup >= turns {
-        anyhow::bail!("give more turns (--turns) than warm-up turns (--warmup)");
+    if questions.is_empty() || warmup == 0 || warmup >= turns {
+        anyhow::bail!("give more turns (--turns) than warm-up turns (--warmup), and at least one warm-up turn");
     }
-    let mut desk = aoun_desk::load(models_dir, setup, &mut aoun_desk::Quiet)?;
+    let mut desk = aoun_desk::load(models_dir, setup, &mut aoun_desk::Quiet)?.whole()?;
     let mut answered = 0;
     let mut after_warmup = None;
-    let mut series = Vec::new();
+    let mut rss_series = Vec::new();
+    let every = (turns / 20).max(1);
     for i in 0..turns {
         desk.new_person();
         let report = desk.turn(&questions[i % questions.len()], setup.lang.as_deref())?;
@@ -269,26 +294,28 @@ fn soak(
             answered += 1;
         }
         if i + 1 == warmup {
-            after_warmup = rss_kib();
+            after_warmup = Footprint::now();
         }
-        if (i + 1) % 10 == 0 {
-            series.push(rss_kib().map(|k| k / 1024));
+        if (i + 1) % every == 0 {
+            rss_series.push(Footprint::now().map(|f| f.rss_kib / 1024));
         }
     }
-    let end = rss_kib();
-    let growth = after_warmup
-        .zip(end)
-        .map(|(a, b)| ((b as f64 - a as f64) / a as f64 * 1000.0).round() / 10.0);
+    let end = Footprint::now();
+    let growth = after_warmup.zip(end).map(|(a, b)| {
+        ((b.rss_kib as f64 - a.rss_kib as f64) / a.rss_kib as f64 * 1000.0).round() / 10.0
+    });
     println!(
         "{}",
         serde_json::to_string_pretty(&json!({
             "bench": "soak",
             "turns": turns,
+            "warmup_turns": warmup,
             "answered": answered,
-            "rss_after_warmup_mib": after_warmup.map(|k| k / 1024),
-            "rss_end_mib": end.map(|k| k / 1024),
-            "growth_percent": growth,
-            "rss_every_10_turns_mib": series,
+            "after_warmup": after_warmup.map(Footprint::json),
+            "end": end.map(Footprint::json),
+            "rss_growth_percent": growth,
+            "rss_mib_every": every,
+            "rss_mib_series": rss_series,
         }))?
     );
     Ok(())

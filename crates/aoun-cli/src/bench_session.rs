@@ -68,7 +68,7 @@ fn peak_rss_mib() -> Option<f64> {
 
 /// Runs the benchmark and prints its JSON.
 pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let mut desk = aoun_desk::load(models_dir, &options.setup, &mut aoun_desk::Quiet)?;
+    let mut desk = aoun_desk::load(models_dir, &options.setup, &mut aoun_desk::Quiet)?.whole()?;
     let store = desk.store.clone().context("the model folder is not open")?;
     let questions = (0..options.turns.max(1))
         .map(|i| desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En))

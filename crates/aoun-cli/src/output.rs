@@ -31,6 +31,11 @@ impl LoadProgress for Loading {
             eprintln!("failed");
         }
     }
+
+    fn degraded(&mut self, problem: &str) {
+        // Said even with JSON output (on stderr): the answers that follow are not the usual ones.
+        eprintln!("aoun: {problem}");
+    }
 }
 
 /// Replaces Rust's panic report with one sentence: a person never sees a backtrace.
@@ -80,7 +85,7 @@ pub fn print_turn(
                 "transcript": report.transcript,
                 "answer": report.answer,
                 "audio": audio,
-                "voice_missing": report.voice_missing,
+                "unspoken": report.unspoken,
                 "timings_ms": report.timings,
                 "load_ms": load,
             })
@@ -93,15 +98,13 @@ pub fn print_turn(
         report.transcript.language, report.transcript.text
     );
     print_answer_text(&report.answer);
-    match (&audio, &report.voice_missing) {
+    match (&audio, &report.unspoken) {
         (Some(a), _) => println!(
             "spoken answer: {} ({} s)",
             a["path"].as_str().unwrap_or_default(),
             a["seconds"]
         ),
-        (None, Some(lang)) => {
-            println!("no voice is installed for `{lang}`: the answer is shown as text only")
-        }
+        (None, Some(reason)) => println!("{reason}: the answer is shown as text only"),
         (None, None) => {}
     }
     let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());

@@ -112,6 +112,8 @@ pub struct Desk {
     pub store: Option<ModelStore>,
     /// What speaks each language, and why.
     pub voices: Vec<VoiceInfo>,
+    /// Engines that could not be loaded, each one sentence saying what works instead.
+    pub problems: Vec<String>,
 }
 
 /// Which voice speaks a language, and why (what `aoun voices` shows).
@@ -151,6 +153,15 @@ pub fn voice_infos(set: &VoiceSet) -> Vec<VoiceInfo> {
 }
 
 impl Desk {
+    /// This desk, or an error naming what could not be loaded: for measurements, which are
+    /// only meaningful on the whole pipeline.
+    pub fn whole(self) -> anyhow::Result<Self> {
+        match self.problems.first() {
+            None => Ok(self),
+            Some(problem) => bail!("{problem}"),
+        }
+    }
+
     /// The engines, for a live session; the conversation so far is dropped.
     pub fn into_assistant(self) -> Assistant {
         self.assistant
@@ -196,6 +207,10 @@ pub trait LoadProgress {
     fn started(&mut self, label: &str);
     /// The step ended after `ms` milliseconds, successfully or not.
     fn finished(&mut self, label: &str, ms: u64, ok: bool);
+    /// A step failed and the desk goes on without it: `problem` says what works instead.
+    fn degraded(&mut self, problem: &str) {
+        let _ = problem;
+    }
 }
 
 /// Loads without reporting.
@@ -292,6 +307,39 @@ fn load_phraser(
     Ok(Some((phraser, ms)))
 }
 
+/// Notes that `stage` failed to load with `error`, and what works `instead`.
+fn degrade(
+    problems: &mut Vec<String>,
+    progress: &mut dyn LoadProgress,
+    stage: &str,
+    error: anyhow::Error,
+    instead: &str,
+) {
+    let problem = format!("{stage} cannot be used ({error:#}): {instead}");
+    tracing::warn!(%problem, "loading");
+    progress.degraded(&problem);
+    problems.push(problem);
+}
+
+/// The language model, or none (the card's own words answer) when the store's model cannot be
+/// loaded; a model the operator named with `--llm` is their choice and must load.
+fn load_phraser_or_degrade(
+    store: &ModelStore,
+    setup: &Setup,
+    progress: &mut dyn LoadProgress,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<Option<(Phraser, u64)>> {
+    match load_phraser(store, setup, progress) {
+        Ok(phraser) => Ok(phraser),
+        Err(e) if setup.llm.is_some() => Err(e),
+        Err(e) => {
+            let instead = "answers use the content pack's own words";
+            degrade(problems, progress, "the language model", e, instead);
+            Ok(None)
+        }
+    }
+}
+
 /// Loads the onnxruntime library and espeak-ng data from the store, then a voice for every
 /// language: an installed Piper voice when there is one, else espeak-ng's own voice.
 pub fn load_voice_set(store: &ModelStore) -> anyhow::Result<VoiceSet> {
@@ -363,14 +411,49 @@ pub fn load(
     if let Some(threads) = setup.threads {
         options.threads = threads;
     }
-    let (stt, stt_ms) = step("speech recognition", progress, || {
-        Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
-    })?;
-    let phraser = load_phraser(&store, setup, progress)?;
-    let ((voices, voice_infos), tts_ms) = step("voices", progress, || load_voices(&store))?;
+    // A damaged or missing engine leaves the others working: without speech recognition
+    // pictures and typed questions still answer, without the language model the card's own
+    // words answer, without voices answers are shown as text.
+    let mut problems = Vec::new();
+    let (stt, stt_ms): (Box<dyn aoun_stt::SpeechToText>, u64) =
+        match step("speech recognition", progress, || {
+            Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
+        }) {
+            Ok((stt, ms)) => (Box::new(stt), ms),
+            Err(e) => {
+                let reason = format!("{e:#}");
+                degrade(
+                    &mut problems,
+                    progress,
+                    "speech recognition",
+                    e,
+                    "questions can still be typed or asked with the pictures",
+                );
+                (
+                    Box::new(NoSpeechInput {
+                        reason: Some(reason),
+                    }),
+                    0,
+                )
+            }
+        };
+    let phraser = load_phraser_or_degrade(&store, setup, progress, &mut problems)?;
+    let ((voices, voice_infos), tts_ms) = match step("voices", progress, || load_voices(&store)) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            degrade(
+                &mut problems,
+                progress,
+                "the voices",
+                e,
+                "answers are shown as text only",
+            );
+            ((Vec::new(), Vec::new()), 0)
+        }
+    };
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
-        assistant: Assistant::new(Box::new(stt), phraser.map(|(p, _)| p), voices, guide),
+        assistant: Assistant::new(stt, phraser.map(|(p, _)| p), voices, guide),
         conversation: Conversation::default(),
         load_ms: LoadTimings {
             stt_ms,
@@ -379,6 +462,7 @@ pub fn load(
         },
         store: Some(store),
         voices: voice_infos,
+        problems,
     })
 }
 
@@ -389,16 +473,17 @@ pub fn load_for_text(
     progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Desk> {
     let guide = guide(setup)?;
+    let mut problems = Vec::new();
     let phraser = if setup.no_llm {
         None
     } else {
         let store = ModelStore::open(models_dir)?;
-        load_phraser(&store, setup, progress)?
+        load_phraser_or_degrade(&store, setup, progress, &mut problems)?
     };
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
         assistant: Assistant::new(
-            Box::new(NoSpeechInput),
+            Box::new(NoSpeechInput { reason: None }),
             phraser.map(|(p, _)| p),
             Vec::new(),
             guide,
@@ -410,11 +495,15 @@ pub fn load_for_text(
         },
         store: None,
         voices: Vec::new(),
+        problems,
     })
 }
 
-/// Speech input for commands that only read typed text.
-struct NoSpeechInput;
+/// Speech input for commands that only read typed text, or when speech recognition could not
+/// be loaded (`reason`): every recording gets that one sentence back.
+struct NoSpeechInput {
+    reason: Option<String>,
+}
 
 impl aoun_stt::SpeechToText for NoSpeechInput {
     fn transcribe(
@@ -422,7 +511,10 @@ impl aoun_stt::SpeechToText for NoSpeechInput {
         _: &[f32],
         _: Option<&str>,
     ) -> Result<aoun_stt::Transcript, aoun_stt::SttError> {
-        Err(aoun_stt::SttError::NoAudio)
+        Err(match &self.reason {
+            Some(reason) => aoun_stt::SttError::Engine(reason.clone()),
+            None => aoun_stt::SttError::NoAudio,
+        })
     }
 }
 
@@ -439,6 +531,11 @@ pub fn say(
         bail!("no voice is installed for the language `{lang}`");
     };
     voice.engine.set_rate(rate);
-    let mut assistant = Assistant::new(Box::new(NoSpeechInput), None, voices, Guide::embedded());
+    let mut assistant = Assistant::new(
+        Box::new(NoSpeechInput { reason: None }),
+        None,
+        voices,
+        Guide::embedded(),
+    );
     Ok(assistant.say(text, lang)?)
 }

@@ -4,11 +4,13 @@
 //! and the service guide; it lives as long as the process. A [`Conversation`] is what one person
 //! builds up, and is dropped when they leave.
 
+mod contain;
 mod live;
 mod phrase;
 mod report;
 mod stream;
 
+pub use contain::Contained;
 pub use live::{Control, LiveConfig, LiveEvent, LiveSession, Request, State};
 pub use phrase::Phraser;
 pub use report::{AnswerReport, AnswerSource, StageTimings, TurnReport};
@@ -68,15 +70,23 @@ pub enum TurnError {
 }
 
 impl Assistant {
-    /// Puts together loaded engines. `phraser` is optional: without it the guide's templates answer.
+    /// Puts together loaded engines, each behind a [`Contained`] boundary. `phraser` is
+    /// optional: without it the guide's templates answer.
     pub fn new(
         stt: Box<dyn SpeechToText>,
         phraser: Option<Phraser>,
         voices: Vec<Voice>,
         guide: Guide,
     ) -> Self {
+        let voices = voices
+            .into_iter()
+            .map(|voice| Voice {
+                languages: voice.languages,
+                engine: Box::new(Contained::new(voice.engine)),
+            })
+            .collect();
         Self {
-            stt,
+            stt: Box::new(Contained::new(stt)),
             phraser,
             voices,
             guide,
@@ -101,17 +111,23 @@ impl Assistant {
         let hint = Lang::from_whisper_code(&transcript.language);
         let answer = self.answer_text(conversation, &transcript.text, hint, &mut timings);
 
-        let (audio, voice_missing) = match self.speak(&answer.text, answer.lang, &mut timings) {
+        // A voice that is missing or fails leaves the answer as text: it is still the answer.
+        let (audio, unspoken) = match self.speak(&answer.text, answer.lang, &mut timings) {
             Ok(audio) => (Some(audio), None),
-            Err(SpeakError::NoVoice(lang)) => (None, Some(lang)),
-            Err(SpeakError::Tts(e)) => return Err(e.into()),
+            Err(SpeakError::NoVoice(lang)) => {
+                (None, Some(format!("no voice is installed for `{lang}`")))
+            }
+            Err(SpeakError::Tts(e)) => {
+                tracing::warn!(error = %e, "the answer could not be spoken");
+                (None, Some(e.to_string()))
+            }
         };
         timings.total_ms = ms(started);
         Ok(TurnReport {
             transcript,
             answer,
             audio,
-            voice_missing,
+            unspoken,
             timings,
         })
     }

@@ -3,6 +3,8 @@
 use std::ops::ControlFlow;
 
 use aoun_guide::{Lang, Prompt};
+
+use crate::Contained;
 use aoun_llm::{
     ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, TokenSink,
 };
@@ -14,9 +16,12 @@ pub struct Phraser {
 }
 
 impl Phraser {
-    /// Wraps a model that speaks `speaks`.
+    /// Wraps a model that speaks `speaks`, behind a [`Contained`] boundary.
     pub fn new(model: Box<dyn LanguageModel>, speaks: Vec<Lang>) -> Self {
-        Self { model, speaks }
+        Self {
+            model: Box::new(Contained::new(model)),
+            speaks,
+        }
     }
 
     /// True when the model can answer in `lang`.

@@ -114,8 +114,9 @@ pub struct TurnReport {
     /// The spoken answer; `None` when no voice speaks the answer's language.
     #[serde(skip)]
     pub audio: Option<Audio>,
-    /// Language with no installed voice, when the answer could not be spoken.
-    pub voice_missing: Option<String>,
+    /// Why the answer could not be spoken (one sentence: no voice for its language, or the
+    /// voice failed); the answer is then shown as text only.
+    pub unspoken: Option<String>,
     /// Per-stage milliseconds.
     pub timings: StageTimings,
 }
