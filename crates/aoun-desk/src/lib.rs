@@ -18,6 +18,7 @@ use aoun_stt::{WhisperOptions, WhisperStt};
 use aoun_tts::{SpeechRuntime, TextToSpeech, VoiceCandidate, VoiceSet, VoiceSource};
 use serde::Serialize;
 
+mod memory;
 mod update;
 
 pub use update::{
@@ -405,6 +406,7 @@ pub fn load(
     setup: &Setup,
     progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Desk> {
+    memory::give_back_large_blocks();
     let store = ModelStore::open(models_dir)?;
     let guide = guide(setup)?;
     let mut options = WhisperOptions::default();
