@@ -233,3 +233,82 @@ fn walk_for(root: &Path, name: &str, depth: usize) -> Option<PathBuf> {
         .into_iter()
         .find_map(|f| walk_for(&f, name, depth - 1))
 }
+
+/// The state `aoun models status` gives each registry model of `store`.
+fn registry_states(store: &Path) -> Vec<(String, String)> {
+    let output = aoun(store, &["models", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    status["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["pack"] == "registry")
+        .map(|m| (m["id"].to_string(), m["state"].to_string()))
+        .collect()
+}
+
+#[test]
+fn a_disk_that_fills_up_during_an_import_leaves_nothing_half_installed() {
+    // The installed pack, exported as an office copies it to a USB stick.
+    let stick = tempfile::tempdir().unwrap();
+    let exported = aoun(
+        &models_root(),
+        &["models", "export", stick.path().to_str().unwrap()],
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let store = tempfile::tempdir().unwrap();
+    let import = |limit: Option<&str>| {
+        // A file-size limit makes writes past 20 MB fail (EFBIG) as a full disk makes them fail
+        // (ENOSPC); the signal that would otherwise end the program is ignored, as it is for a
+        // program that meets a full disk.
+        let mut shell = std::process::Command::new("sh");
+        shell.arg("-c").arg(match limit {
+            Some(blocks) => format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""),
+            None => "exec \"$0\" \"$@\"".to_string(),
+        });
+        shell
+            .arg(env!("CARGO_BIN_EXE_aoun"))
+            .arg("--models-dir")
+            .arg(store.path())
+            .args(["models", "fetch", "--from"])
+            .arg(stick.path())
+            .output()
+            .unwrap()
+    };
+
+    let full = import(Some("40960"));
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("aoun:")).collect();
+    assert_eq!(errors.len(), 1, "one sentence: {stderr}");
+    assert!(errors[0].contains("too large"), "{}", errors[0]);
+    // Models that did not fit are missing, never installed half-written.
+    let states = registry_states(store.path());
+    assert!(
+        states.iter().any(|(_, state)| state.contains("Missing")),
+        "{states:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .all(|(_, state)| state.contains("Missing") || state.contains("Installed")),
+        "{states:?}"
+    );
+
+    // With room again, the same import completes.
+    let again = import(None);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let states = registry_states(store.path());
+    assert!(
+        states.iter().all(|(_, state)| state.contains("Installed")),
+        "{states:?}"
+    );
+}
