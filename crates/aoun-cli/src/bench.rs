@@ -149,6 +149,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
             "questions": wavs,
             "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "load_ms": desk.load_ms,
+            "devices": desk.devices,
             "stages": stages,
             "answer_sources": sources,
         }))?

@@ -167,14 +167,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            output::print_turn(&report, written, &desk.load_ms, json)
+            output::print_turn(&report, written, &desk.load_ms, &desk.devices, json)
         }
         Command::Ask { text, setup } => {
             let mut desk =
                 aoun_desk::load_for_text(models_dir, &setup, &mut Loading { quiet: json })?;
             let hint = aoun_desk::parse_lang(setup.lang.as_deref())?;
             let answer = desk.ask(&text, hint);
-            output::print_answer(&answer, json)
+            output::print_answer(&answer, &desk.devices, json)
         }
         Command::Say {
             text,

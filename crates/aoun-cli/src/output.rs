@@ -6,7 +6,7 @@ use aoun_audio::Audio;
 use aoun_session::{AnswerReport, TurnReport};
 use serde_json::json;
 
-use aoun_desk::{LoadProgress, LoadTimings};
+use aoun_desk::{Devices, LoadProgress, LoadTimings};
 
 /// Reports each loading step on standard error ("loading voices… 0.4 s"), unless quiet.
 pub struct Loading {
@@ -73,6 +73,7 @@ pub fn print_turn(
     report: &TurnReport,
     written: Option<&Path>,
     load: &LoadTimings,
+    devices: &Devices,
     json: bool,
 ) -> anyhow::Result<()> {
     let audio = written
@@ -88,6 +89,7 @@ pub fn print_turn(
                 "unspoken": report.unspoken,
                 "timings_ms": report.timings,
                 "load_ms": load,
+                "devices": devices,
             })
         );
         return Ok(());
@@ -132,9 +134,9 @@ fn print_answer_text(answer: &AnswerReport) {
 }
 
 /// Prints the answer to a typed question.
-pub fn print_answer(answer: &AnswerReport, json: bool) -> anyhow::Result<()> {
+pub fn print_answer(answer: &AnswerReport, devices: &Devices, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", json!({ "answer": answer }));
+        println!("{}", json!({ "answer": answer, "devices": devices }));
     } else {
         print_answer_text(answer);
     }

@@ -18,9 +18,11 @@ use aoun_stt::{WhisperOptions, WhisperStt};
 use aoun_tts::{SpeechRuntime, TextToSpeech, VoiceCandidate, VoiceSet, VoiceSource};
 use serde::Serialize;
 
+mod device;
 mod memory;
 mod update;
 
+pub use device::{DeviceChoice, Devices};
 pub use update::{
     install_guide, install_update, installed_guide, installed_guide_dir, Installed, GUIDE_DIR_ENV,
 };
@@ -90,6 +92,13 @@ pub struct Setup {
     /// CPU threads for speech recognition (default: all cores).
     #[cfg_attr(feature = "clap", arg(long))]
     pub threads: Option<usize>,
+    /// Where the engines run: `auto` picks the GPU this build supports when one is present;
+    /// a GPU that is absent, or that this build lacks, falls back to the CPU with one sentence.
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_enum, value_name = "DEVICE", default_value_t = DeviceChoice::Auto)
+    )]
+    pub device: DeviceChoice,
 }
 
 /// Milliseconds spent loading each engine.
@@ -115,6 +124,8 @@ pub struct Desk {
     pub voices: Vec<VoiceInfo>,
     /// Engines that could not be loaded, each one sentence saying what works instead.
     pub problems: Vec<String>,
+    /// What each engine runs on.
+    pub devices: Devices,
 }
 
 /// Which voice speaks a language, and why (what `aoun voices` shows).
@@ -254,6 +265,7 @@ fn languages_of(codes: &[String]) -> Vec<Lang> {
 fn load_phraser(
     store: &ModelStore,
     setup: &Setup,
+    device: candle_core::Device,
     progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Option<(Phraser, u64)>> {
     if setup.no_llm {
@@ -262,14 +274,14 @@ fn load_phraser(
     let (phraser, ms) = step("the language model", progress, || {
         let local = match &setup.llm {
             Some(file) => {
-                let model = GgufModel::load(file, candle_core::Device::Cpu)?;
+                let model = GgufModel::load(file, device.clone())?;
                 let speaks = languages_of(model.languages());
                 Some((model, speaks))
             }
             None => match store.verified_path(LLM_MODEL) {
                 Ok(path) => {
                     let speaks = languages_of(&store.entry(LLM_MODEL)?.speaks);
-                    Some((GgufModel::load(&path, candle_core::Device::Cpu)?, speaks))
+                    Some((GgufModel::load(&path, device.clone())?, speaks))
                 }
                 // With an office server the local model is only the fallback, and may be absent.
                 Err(error) if setup.llm_server.is_some() => {
@@ -329,8 +341,18 @@ fn load_phraser_or_degrade(
     setup: &Setup,
     progress: &mut dyn LoadProgress,
     problems: &mut Vec<String>,
+    devices: &mut Devices,
 ) -> anyhow::Result<Option<(Phraser, u64)>> {
-    match load_phraser(store, setup, progress) {
+    if setup.no_llm {
+        return Ok(None);
+    }
+    let (device, shown, fallback) = device::for_language_model(setup.device);
+    device::tell_fallback(fallback, problems, progress);
+    let loaded = load_phraser(store, setup, device, progress);
+    if matches!(loaded, Ok(Some(_))) {
+        devices.language_model = Some(shown);
+    }
+    match loaded {
         Ok(phraser) => Ok(phraser),
         Err(e) if setup.llm.is_some() => Err(e),
         Err(e) => {
@@ -413,15 +435,22 @@ pub fn load(
     if let Some(threads) = setup.threads {
         options.threads = threads;
     }
+    let mut devices = Devices::default();
+    let (use_gpu, gpu_device, stt_device, fallback) = device::for_speech(setup.device);
+    (options.use_gpu, options.gpu_device) = (use_gpu, gpu_device);
     // A damaged or missing engine leaves the others working: without speech recognition
     // pictures and typed questions still answer, without the language model the card's own
     // words answer, without voices answers are shown as text.
     let mut problems = Vec::new();
+    device::tell_fallback(fallback, &mut problems, progress);
     let (stt, stt_ms): (Box<dyn aoun_stt::SpeechToText>, u64) =
         match step("speech recognition", progress, || {
             Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
         }) {
-            Ok((stt, ms)) => (Box::new(stt), ms),
+            Ok((stt, ms)) => {
+                devices.speech_recognition = Some(stt_device);
+                (Box::new(stt), ms)
+            }
             Err(e) => {
                 let reason = format!("{e:#}");
                 degrade(
@@ -439,7 +468,7 @@ pub fn load(
                 )
             }
         };
-    let phraser = load_phraser_or_degrade(&store, setup, progress, &mut problems)?;
+    let phraser = load_phraser_or_degrade(&store, setup, progress, &mut problems, &mut devices)?;
     let ((voices, voice_infos), tts_ms) = match step("voices", progress, || load_voices(&store)) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -465,6 +494,7 @@ pub fn load(
         store: Some(store),
         voices: voice_infos,
         problems,
+        devices,
     })
 }
 
@@ -476,11 +506,12 @@ pub fn load_for_text(
 ) -> anyhow::Result<Desk> {
     let guide = guide(setup)?;
     let mut problems = Vec::new();
+    let mut devices = Devices::default();
     let phraser = if setup.no_llm {
         None
     } else {
         let store = ModelStore::open(models_dir)?;
-        load_phraser_or_degrade(&store, setup, progress, &mut problems)?
+        load_phraser_or_degrade(&store, setup, progress, &mut problems, &mut devices)?
     };
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
@@ -498,6 +529,7 @@ pub fn load_for_text(
         store: None,
         voices: Vec::new(),
         problems,
+        devices,
     })
 }
 

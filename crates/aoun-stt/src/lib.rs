@@ -6,9 +6,11 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+mod gpu;
 mod stop;
 mod whisper;
 
+pub use gpu::{gpu_backends, gpus, Gpu};
 pub use whisper::{WhisperOptions, WhisperStt};
 
 /// What was heard.

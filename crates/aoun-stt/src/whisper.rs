@@ -33,6 +33,11 @@ pub struct WhisperOptions {
     /// every clip to 30 s; encoding only the clip (plus a margin) makes short questions several
     /// times faster.
     pub fit_audio_context: bool,
+    /// Run on the GPU this build supports (cargo feature `cuda`, `vulkan` or `metal`); without
+    /// such a feature, or without a GPU, whisper.cpp runs on the CPU.
+    pub use_gpu: bool,
+    /// Which GPU, as numbered by [`crate::gpus`].
+    pub gpu_device: i32,
 }
 
 impl Default for WhisperOptions {
@@ -41,6 +46,8 @@ impl Default for WhisperOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             languages: ["ar", "fr", "en"].map(String::from).to_vec(),
             fit_audio_context: true,
+            use_gpu: false,
+            gpu_device: 0,
         }
     }
 }
@@ -70,8 +77,10 @@ impl WhisperStt {
         if !path.is_file() {
             return Err(load_error());
         }
-        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
-            .map_err(|_| load_error())?;
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(options.use_gpu);
+        params.gpu_device(options.gpu_device);
+        let context = WhisperContext::new_with_params(path, params).map_err(|_| load_error())?;
         let state = context.create_state().map_err(|_| load_error())?;
         let mut stt = Self {
             state,
