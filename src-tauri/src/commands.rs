@@ -11,6 +11,7 @@ use aoun_session::{Control, Request};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
+use crate::kiosk::Kiosk;
 use crate::session::{Session, Status};
 use crate::settings::Settings;
 use crate::App;
@@ -120,8 +121,12 @@ pub fn not_what_i_asked(session: State<'_, Session>) -> Result<(), String> {
 /// Speaks a control's name (or an error sentence) with the session's voice for `lang`.
 #[tauri::command]
 pub fn speak_label(session: State<'_, Session>, text: String, lang: String) -> Result<(), String> {
-    let lang = window_lang(&lang)?;
-    session.send(Control::Request(Request::Say { text, lang }))
+    say(&session, text, &lang, 100)
+}
+
+/// Says `text` in the window language `lang` at `percent` of the answers' loudness.
+fn say(session: &Session, text: String, lang: &str, percent: u8) -> Result<(), String> {
+    session.say_at(text, window_lang(lang)?, percent)
 }
 
 /// Saves the voice speed and the hands-free silence, and applies them at once.
@@ -132,6 +137,9 @@ pub fn settings_set(
     speech_rate_percent: u16,
     end_silence_ms: u64,
 ) -> Result<(), String> {
+    if app.kiosk.on {
+        return Err("a kiosk's settings are the office's, in its settings file".into());
+    }
     app.change_settings(|s| {
         s.speech_rate_percent = speech_rate_percent;
         s.end_silence_ms = end_silence_ms;
@@ -214,6 +222,9 @@ pub fn settings_info(app: State<'_, App>, session: State<'_, Session>) -> Result
 /// Imports the model pack from a folder (a USB stick); progress arrives as `status` events.
 #[tauri::command]
 pub fn import_models(handle: AppHandle, app: State<'_, App>, folder: String) -> Result<(), String> {
+    if app.kiosk.on {
+        return Err("a kiosk does not open folders".into());
+    }
     let folder = PathBuf::from(folder.trim());
     if !folder.is_dir() {
         return Err(format!("{} is not a folder", folder.display()));
@@ -224,8 +235,23 @@ pub fn import_models(handle: AppHandle, app: State<'_, App>, folder: String) -> 
 
 /// Folders where USB sticks are mounted.
 #[tauri::command]
-pub fn removable_folders() -> Vec<String> {
+pub fn removable_folders(app: State<'_, App>) -> Vec<String> {
+    if app.kiosk.on {
+        return Vec::new();
+    }
     crate::models::removable_folders()
+}
+
+/// Kiosk mode and its times.
+#[tauri::command]
+pub fn kiosk(app: State<'_, App>) -> Kiosk {
+    app.kiosk.clone()
+}
+
+/// The attract screen's spoken invitation, in `lang`, at the office's volume.
+#[tauri::command]
+pub fn invite(session: State<'_, Session>, text: String, lang: String) -> Result<(), String> {
+    say(&session, text, &lang, session.invitation_volume())
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //!
 //! `aoun-app [--models-dir DIR] [--microphone-wav Q.wav]...`; `AOUN_MICROPHONE_WAV` (files
 //! separated by `:`) does what `--microphone-wav` does, for test drivers that cannot pass
-//! arguments.
+//! arguments. `--kiosk` (or `AOUN_KIOSK=1`, or `"kiosk": true` in the settings file) locks the
+//! window down for a public office; `--idle-seconds` (`AOUN_IDLE_SECONDS`) sets how long it
+//! waits for nobody before wiping the conversation.
 
 mod commands;
+mod kiosk;
 mod microphone;
 mod models;
 mod session;
@@ -17,6 +20,7 @@ use aoun_guide::Guide;
 use clap::Parser;
 use tauri::Manager;
 
+use crate::kiosk::Kiosk;
 use crate::microphone::Devices;
 use crate::session::Session;
 use crate::settings::Settings;
@@ -37,6 +41,14 @@ struct Options {
         value_delimiter = ':'
     )]
     microphone_wavs: Vec<PathBuf>,
+    /// Kiosk mode for a public office: full screen, no decorations, menus, developer tools or
+    /// files; an attract screen; everything wiped between two people.
+    #[arg(long, env = "AOUN_KIOSK", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    kiosk: bool,
+    /// Kiosk: seconds without anyone before the conversation is wiped (else the settings file's
+    /// `idle_seconds`, 60 by default).
+    #[arg(long, value_name = "SECONDS", env = "AOUN_IDLE_SECONDS")]
+    idle_seconds: Option<u64>,
 }
 
 /// What the commands share besides the session.
@@ -45,6 +57,8 @@ pub struct App {
     pub guide: Guide,
     /// The models folder given on the command line.
     pub models_dir: Option<PathBuf>,
+    /// Kiosk mode and its times.
+    pub kiosk: Kiosk,
     settings_file: PathBuf,
     settings: Mutex<Settings>,
 }
@@ -58,16 +72,48 @@ impl App {
             .clone()
     }
 
-    /// Changes the settings and saves them.
+    /// Changes the settings and saves them; a kiosk keeps nobody's choices (such as their
+    /// language) past the running app.
     pub fn change_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<(), String> {
         let mut settings = self.settings.lock().unwrap_or_else(PoisonError::into_inner);
         let mut changed = settings.clone();
         change(&mut changed);
         *settings = changed.clamped();
+        if self.kiosk.on {
+            return Ok(());
+        }
         settings
             .save(&self.settings_file)
             .map_err(|e| format!("the settings could not be saved: {e}"))
     }
+}
+
+/// Opens the main window as the configuration describes it; a kiosk's covers the screen, with
+/// no decorations and no developer tools.
+fn open_window(app: &tauri::App, kiosk: bool) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .unwrap_or_default();
+    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .devtools(cfg!(debug_assertions) && !kiosk)
+        .decorations(!kiosk)
+        .fullscreen(kiosk)
+        .build()?;
+    if kiosk {
+        // Without a window manager (a kiosk compositor may be the only one) full screen is
+        // only asked for: the window also takes the monitor's place and size itself.
+        if let Some(monitor) = window.current_monitor()?.or(window.primary_monitor()?) {
+            window.set_position(*monitor.position())?;
+            window.set_size(*monitor.size())?;
+        }
+        window.set_always_on_top(true)?;
+    }
+    Ok(())
 }
 
 fn main() {
@@ -89,16 +135,20 @@ fn main() {
         .setup(move |app| {
             let settings_file = Settings::file(&app.path().app_config_dir()?);
             let settings = Settings::load(&settings_file);
+            let kiosk = Kiosk::new(&settings, options.kiosk, options.idle_seconds);
+            open_window(app, kiosk.on)?;
             let session = Session::start(
                 app.handle().clone(),
                 devices,
                 options.models_dir.clone(),
                 settings.clone(),
+                kiosk.invitation_volume_percent,
             );
             app.manage(session);
             app.manage(App {
                 guide: Guide::embedded(),
                 models_dir: options.models_dir.clone(),
+                kiosk,
                 settings_file,
                 settings: Mutex::new(settings),
             });
@@ -122,6 +172,8 @@ fn main() {
             commands::settings_info,
             commands::import_models,
             commands::removable_folders,
+            commands::kiosk,
+            commands::invite,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = outcome {

@@ -3,7 +3,7 @@
 //! the window as two events: `status` (the app's [`Status`]) and `live` (each [`LiveEvent`]).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -13,6 +13,7 @@ use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession, Request};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
+use crate::kiosk::VolumeSink;
 use crate::microphone::{DeviceProblem, Devices};
 use crate::settings::Settings;
 
@@ -91,6 +92,10 @@ pub struct Session {
     retry: Mutex<Sender<()>>,
     status: Arc<Mutex<Status>>,
     armed: Arc<AtomicBool>,
+    /// Loudness of what is played, in percent: lowered for the kiosk's spoken invitation.
+    volume: Arc<AtomicU8>,
+    /// Loudness of the kiosk's spoken invitation, in percent, as the office set it.
+    invitation_volume: u8,
     app: AppHandle,
 }
 
@@ -105,6 +110,7 @@ impl Session {
         devices: Devices,
         models_dir: Option<PathBuf>,
         settings: Settings,
+        invitation_volume: u8,
     ) -> Session {
         let (controls_tx, controls) = mpsc::channel();
         // The saved voice speed applies from the first answer on.
@@ -125,10 +131,12 @@ impl Session {
             voices: Vec::new(),
         }));
         let armed = Arc::new(AtomicBool::new(false));
+        let volume = Arc::new(AtomicU8::new(100));
         let worker = Worker {
             app: app.clone(),
             status: Arc::clone(&status),
             armed: Arc::clone(&armed),
+            volume: Arc::clone(&volume),
             started: Instant::now(),
         };
         std::thread::Builder::new()
@@ -140,6 +148,8 @@ impl Session {
             retry: Mutex::new(retry_tx),
             status,
             armed,
+            volume,
+            invitation_volume,
             app,
         }
     }
@@ -149,8 +159,26 @@ impl Session {
         lock(&self.status).clone()
     }
 
-    /// Hands a control to the live session; refused until it runs.
+    /// Hands a control to the live session; refused until it runs. What it says is played at
+    /// full loudness.
     pub fn send(&self, control: Control) -> Result<(), String> {
+        self.volume.store(100, Ordering::SeqCst);
+        self.hand(control)
+    }
+
+    /// Loudness of the kiosk's spoken invitation, in percent.
+    pub fn invitation_volume(&self) -> u8 {
+        self.invitation_volume
+    }
+
+    /// Says `text` at `percent` of the answers' loudness (the kiosk's invitation), until the
+    /// next control.
+    pub fn say_at(&self, text: String, lang: aoun_guide::Lang, percent: u8) -> Result<(), String> {
+        self.volume.store(percent.min(100), Ordering::SeqCst);
+        self.hand(Control::Request(aoun_session::Request::Say { text, lang }))
+    }
+
+    fn hand(&self, control: Control) -> Result<(), String> {
         if lock(&self.status).phase != Phase::Ready {
             return Err("Aoun is not ready yet".into());
         }
@@ -188,6 +216,7 @@ struct Worker {
     app: AppHandle,
     status: Arc<Mutex<Status>>,
     armed: Arc<AtomicBool>,
+    volume: Arc<AtomicU8>,
     started: Instant,
 }
 
@@ -245,12 +274,8 @@ impl Worker {
                 s.problems = problems;
                 s.ready_ms.get_or_insert(ready_ms);
             });
-            match session.run(
-                opened.source.as_mut(),
-                opened.sink.as_mut(),
-                &controls,
-                &events_tx,
-            ) {
+            let mut sink = VolumeSink::new(opened.sink, Arc::clone(&self.volume));
+            match session.run(opened.source.as_mut(), &mut sink, &controls, &events_tx) {
                 // Stopped: the app is closing.
                 Ok(()) => return,
                 // The device was lost (reported as an event): open it again.

@@ -362,6 +362,7 @@ fn desktop_app() {
     a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(&tools);
     without_models_the_window_offers_to_import_a_pack(&tools);
     without_a_sound_card_the_window_says_so_and_goes_on(&tools);
+    a_kiosk_leaves_nothing_of_one_person_for_the_next(&tools);
 }
 
 fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(tools: &Tools) {
@@ -676,5 +677,191 @@ fn without_a_sound_card_the_window_says_so_and_goes_on(tools: &Tools) {
     eprintln!(
         "desktop test: no sound card, said so, still answered ({})",
         shot.display()
+    );
+}
+
+/// Every file under `dir` whose bytes hold one of `needles` (ASCII, any case).
+fn files_holding(dir: &Path, needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            found.extend(files_holding(&path, needles));
+        } else if kind.is_file() {
+            let bytes = std::fs::read(&path)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            for needle in needles {
+                let needle = needle.to_ascii_lowercase();
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push(format!("{} holds {needle:?}", path.display()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// How many files there are under `dir`.
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => files_in(&entry.path()),
+            Ok(kind) if kind.is_file() => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let question = workspace.join("assets/samples/en-passport-fee.wav");
+    let models = aoun_models::ModelStore::open(None)
+        .expect("the models folder")
+        .root()
+        .to_path_buf();
+    // The app's own folders, fresh and empty: whatever it writes lands here.
+    let home = std::env::temp_dir().join(format!("aoun-desktop-kiosk-{}", std::process::id()));
+    let folders = ["data", "config", "cache", "home"].map(|f| home.join(f));
+    for folder in &folders {
+        std::fs::create_dir_all(folder).expect("a fresh folder");
+    }
+    let [data, config, cache, user_home] = &folders;
+    let desktop = Desktop::launch(
+        tools,
+        "kiosk",
+        &[
+            ("AOUN_KIOSK", "1".as_ref()),
+            ("AOUN_IDLE_SECONDS", "10".as_ref()),
+            ("AOUN_MICROPHONE_WAV", question.as_os_str()),
+            ("AOUN_MODELS_DIR", models.as_os_str()),
+            ("XDG_DATA_HOME", data.as_os_str()),
+            ("XDG_CONFIG_HOME", config.as_os_str()),
+            ("XDG_CACHE_HOME", cache.as_os_str()),
+            ("HOME", user_home.as_os_str()),
+        ],
+    );
+    let app = &desktop.app;
+
+    // The attract screen invites (in each office language), over the whole screen, without
+    // decorations.
+    let invitations = app.wait_for(
+        "the attract screen of a ready kiosk, in English among the office's languages",
+        "const a = document.getElementById('attract'); \
+         return document.body.dataset.phase === 'ready' && !a.hidden && \
+           a.innerText.includes('Touch the screen or speak') ? a.innerText : ''",
+    );
+    let rect = app.call("GET", "/window/rect", None);
+    let screen =
+        app.run("return [screen.width, screen.height, window.innerWidth, window.innerHeight]");
+    assert_eq!(
+        (rect["width"].clone(), rect["height"].clone()),
+        (json!(1280), json!(900)),
+        "the kiosk window does not cover the screen: {rect}, screen and page {screen}"
+    );
+    assert_eq!(
+        screen,
+        json!([1280, 900, 1280, 900]),
+        "decorations take room"
+    );
+    // Locked down: no text selection, no context menu, no settings, no folders.
+    assert_eq!(
+        app.run("return getComputedStyle(document.body).webkitUserSelect || getComputedStyle(document.body).userSelect"),
+        "none"
+    );
+    assert_eq!(
+        app.run("return !document.body.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true}))"),
+        true,
+        "the context menu is not blocked"
+    );
+    assert_eq!(
+        app.run("return [...document.querySelectorAll('#open-settings, #folder, #import')].every(e => !e.offsetParent)"),
+        true
+    );
+    assert_eq!(
+        app.run("return window.__TAURI__.core.invoke('removable_folders')"),
+        json!([])
+    );
+    let attract = app.screenshot("7-kiosk-attract");
+
+    // A tap leaves it; the person asks aloud and is answered.
+    app.click("#attract");
+    app.wait_for(
+        "the attract screen to go",
+        "return document.getElementById('attract').hidden",
+    );
+    let small = app.run(
+        "return [...document.querySelectorAll('button, input')].filter(c => c.offsetParent) \
+         .filter(c => c.offsetWidth < 48 || c.offsetHeight < 48 || !c.getAttribute('aria-label')) \
+         .map(c => c.id || c.outerHTML.slice(0, 80))",
+    );
+    assert_eq!(small, json!([]), "controls too small or without a name");
+    let transcript = app.wait_for(
+        "the spoken question's transcript",
+        "const t = document.getElementById('transcript').textContent; \
+         return t.toLowerCase().includes('passport') ? t : ''",
+    );
+    let answer = app.wait_for(
+        "the spoken question's answer",
+        "const a = document.getElementById('answer').textContent; return a.includes('500') ? a : ''",
+    );
+
+    // (a) "New person": the transcript and the answer are gone, the attract screen is back.
+    app.click("#new-person");
+    app.wait_for(
+        "the wipe after new person",
+        "return !document.getElementById('attract').hidden && \
+         document.getElementById('transcript').textContent === '' && \
+         document.getElementById('answer').textContent === ''",
+    );
+    assert_eq!(app.run("return document.documentElement.lang"), "ar");
+
+    // (b) The next person asks with a picture, then walks away: the countdown shows, then the
+    // wipe, then the attract screen.
+    app.click("#attract");
+    app.wait_for(
+        "the attract screen to go again",
+        "return document.getElementById('attract').hidden",
+    );
+    app.click("[data-procedure='passport']");
+    let second = app.wait_for(
+        "the passport picture's answer",
+        "return document.getElementById('answer').textContent",
+    );
+    let counting = app.wait_for(
+        "the countdown",
+        "const c = document.getElementById('countdown'); return !c.hidden ? c.innerText : ''",
+    );
+    let countdown = app.screenshot("8-kiosk-countdown");
+    app.wait_for(
+        "the idle wipe",
+        "return !document.getElementById('attract').hidden && \
+         document.getElementById('countdown').hidden && \
+         document.getElementById('transcript').textContent === '' && \
+         document.getElementById('answer').textContent === ''",
+    );
+    let wiped = app.screenshot("9-kiosk-wiped");
+    drop(desktop);
+
+    // Nothing of either person was written anywhere the app may write.
+    let traces = files_holding(&home, &["passport", "500 dirhams"]);
+    let written = files_in(&home);
+    let _ = std::fs::remove_dir_all(&home);
+    assert_eq!(traces, Vec::<String>::new(), "the kiosk left a trace");
+    eprintln!(
+        "desktop test: kiosk covers the screen ({rect}), invites {invitations:?}; heard {transcript}; answered {answer}; new person wiped it; \
+         the picture answered {second}; countdown {counting:?}, then wiped; {written} files written, none with the question or the answer\nscreenshots: {}, {}, {}",
+        attract.display(),
+        countdown.display(),
+        wiped.display()
     );
 }

@@ -134,6 +134,21 @@ export const STRINGS = {
     fr: "L'import a échoué. Vérifiez le dossier.",
     en: "The import failed. Check the folder.",
   },
+  invitation: {
+    ar: "المس الشاشة أو تكلم، أنا أساعدك في وثائقك",
+    fr: "Touchez l'écran ou parlez, je vous aide pour vos démarches",
+    en: "Touch the screen or speak, I can help with your papers",
+  },
+  still_there: {
+    ar: "هل ما زلت هنا؟ المس الشاشة لتكمل",
+    fr: "Êtes-vous toujours là ? Touchez l'écran pour continuer",
+    en: "Are you still there? Touch the screen to go on",
+  },
+  models_missing_kiosk: {
+    ar: "اطلب من الموظفين تثبيت حزمة النماذج",
+    fr: "Demandez au personnel d'installer le pack de modèles",
+    en: "Ask the staff to install the model pack",
+  },
 } satisfies Record<string, Entry>;
 
 export type Key = keyof typeof STRINGS;

@@ -2,9 +2,10 @@
 
 import "./style.css";
 import { type Key, type Lang, t, windowLang } from "./i18n";
+import { type Kiosk, idleAt, keepsAwake, nextLanguage } from "./kiosk";
 import { type Action, type AppState, type LiveEvent, type Status, initialState, reduce } from "./state";
 import { invoke, listen } from "./tauri";
-import { type Procedure, buildView, render, showProcedures, translate } from "./view";
+import { type Procedure, buildView, lockDown, render, showProcedures, translate } from "./view";
 
 /** Holding the talk button this long means push to talk; a shorter press is a tap. */
 const HOLD_MS = 350;
@@ -157,6 +158,10 @@ on("replay", () => send("replay"));
 on("slower", () => send("slower"));
 on("not-what-i-asked", () => send("not_what_i_asked"));
 on("new-person", () => {
+  if (kiosk?.on) {
+    wipe();
+    return;
+  }
   send("new_person");
   dispatch({ type: "new_person" });
 });
@@ -228,18 +233,144 @@ on("save-settings", () => {
 });
 on("close-settings", () => view.settings.close());
 
+// Kiosk mode: an attract screen while nobody is there, and everything wiped between two people.
+let kiosk: Kiosk | null = null;
+let officeLang: Lang = "ar";
+let lastActivity = Date.now();
+let invitationTimer: number | undefined;
+let invitationLang: string | null = null;
+
+/** A real microphone listens on the attract screen, so that speaking leaves it; a simulated one
+ * starts its questions when the talk button is first used, as a person starts to speak, so it
+ * waits for the first touch. */
+function listensWhileAttracting(): boolean {
+  return state.status?.simulated === false;
+}
+
+function setHandsFree(on: boolean): void {
+  if (state.handsFree === on || state.status?.phase !== "ready") return;
+  invoke("hands_free", { on })
+    .then(() => dispatch({ type: "hands_free", on }))
+    .catch(report);
+}
+
+function invite(): void {
+  if (!kiosk?.on || !state.attract || state.status?.phase !== "ready") return;
+  invitationLang = nextLanguage(kiosk.languages, invitationLang);
+  const lang = windowLang(invitationLang);
+  if (!lang) return;
+  const text = t(lang, "invitation");
+  dispatch({ type: "label", text });
+  invoke("invite", { text, lang }).catch((e) => console.warn(e));
+}
+
+function showAttract(): void {
+  dispatch({ type: "attract", on: true });
+  window.clearInterval(invitationTimer);
+  invite();
+  invitationTimer = window.setInterval(invite, (kiosk?.invitation_interval_seconds ?? 30) * 1000);
+}
+
+/** Someone is there: the attract screen and the countdown go, the idle clock starts again. */
+function someoneIsThere(): void {
+  lastActivity = Date.now();
+  if (state.attract) {
+    window.clearInterval(invitationTimer);
+    dispatch({ type: "attract", on: false });
+    setHandsFree(true);
+  } else if (state.countdown !== null) {
+    dispatch({ type: "countdown", seconds: null });
+  }
+}
+
+/** The next person finds nothing of this one: the session forgets the conversation, the window
+ * its transcript, answer and language, and the attract screen returns. */
+function wipe(): void {
+  send("new_person");
+  const lang = officeLang;
+  dispatch({ type: "wipe", lang });
+  if (state.lang !== lang) languageChanged(lang);
+  translate(view, lang);
+  if (listensWhileAttracting()) setHandsFree(true);
+  else invoke("hands_free", { on: false }).catch((e) => console.warn(e));
+  showAttract();
+}
+
+function idleTick(): void {
+  if (!kiosk?.on || state.attract || state.status?.phase !== "ready") {
+    lastActivity = Date.now();
+    return;
+  }
+  if (keepsAwake(state.live, state.countdown !== null)) {
+    someoneIsThere();
+    return;
+  }
+  const idle = idleAt(Date.now() - lastActivity, kiosk);
+  if (idle.kind === "wipe") {
+    wipe();
+  } else if (idle.kind === "countdown") {
+    if (state.countdown === null) speak(t(state.lang, "still_there"));
+    if (state.countdown !== idle.seconds) dispatch({ type: "countdown", seconds: idle.seconds });
+  } else if (state.countdown !== null) {
+    dispatch({ type: "countdown", seconds: null });
+  }
+}
+
+function startKiosk(k: Kiosk): void {
+  kiosk = k;
+  officeLang = state.lang;
+  lockDown(view, k.languages);
+  translate(view, state.lang);
+  // No context menu (and with it no developer tools), no keyboard shortcuts of the web view.
+  document.addEventListener("contextmenu", (e) => e.preventDefault());
+  document.addEventListener("selectstart", (e) => e.preventDefault());
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.ctrlKey || e.altKey || e.metaKey || /^F\d+$/.test(e.key)) e.preventDefault();
+    },
+    true,
+  );
+  // A touch or a key is someone there; the touch that leaves the attract screen does nothing else.
+  for (const type of ["pointerdown", "keydown"] as const) {
+    document.addEventListener(
+      type,
+      (e) => {
+        const attracting = state.attract;
+        someoneIsThere();
+        if (attracting) {
+          e.preventDefault();
+          e.stopPropagation();
+        }
+      },
+      true,
+    );
+  }
+  view.attract.addEventListener("click", (e) => e.preventDefault());
+  window.setInterval(idleTick, 250);
+}
+
 async function start(): Promise<void> {
   const settings = await invoke<Settings>("settings_get");
   state = initialState(windowLang(settings.language) ?? "ar");
   languageChanged(state.lang);
+  const k = await invoke<Kiosk>("kiosk");
+  if (k.on) startKiosk(k);
   await listen<Status>("status", (status) => {
     const wasMissing = state.status?.phase === "models_missing";
+    const wasReady = state.status?.phase === "ready";
     dispatch({ type: "status", status });
     if (status.phase === "models_missing" && !wasMissing) showFolders();
+    if (kiosk?.on && status.phase === "ready" && !wasReady) {
+      // Ready: the attract screen invites, and a real microphone already listens.
+      if (listensWhileAttracting() && state.attract) setHandsFree(true);
+      invite();
+    }
   });
   await listen<LiveEvent>("live", (event) => dispatch({ type: "live", event }));
   dispatch({ type: "status", status: await invoke<Status>("status") });
   if (state.status?.phase === "models_missing") showFolders();
+  if (kiosk?.on) showAttract();
 }
 
 start().catch(report);

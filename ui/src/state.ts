@@ -79,6 +79,10 @@ export interface AppState {
   /** The last turn has ended: a sentence not yet shown starts a new answer (a question back). */
   ended: boolean;
   problem: Problem | null;
+  /** Kiosk: the attract screen shows (nobody is there). */
+  attract: boolean;
+  /** Kiosk: seconds left before the conversation is wiped, while the countdown shows. */
+  countdown: number | null;
 }
 
 export type Action =
@@ -88,7 +92,10 @@ export type Action =
   | { type: "hands_free"; on: boolean }
   | { type: "label"; text: string }
   | { type: "problem"; problem: Problem | null }
-  | { type: "new_person" };
+  | { type: "new_person" }
+  | { type: "attract"; on: boolean }
+  | { type: "countdown"; seconds: number | null }
+  | { type: "wipe"; lang: Lang };
 
 export function initialState(lang: Lang): AppState {
   return {
@@ -104,6 +111,8 @@ export function initialState(lang: Lang): AppState {
     labels: [],
     ended: false,
     problem: null,
+    attract: false,
+    countdown: null,
   };
 }
 
@@ -163,6 +172,8 @@ function onLive(state: AppState, event: LiveEvent): AppState {
     case "state":
       return {
         ...state,
+        // Someone speaking is someone there.
+        ...(event.state === "listening" ? { attract: false, countdown: null } : {}),
         live: event.state,
         current: event.state === "idle" ? -1 : state.current,
         ended: event.state === "idle" || state.ended,
@@ -174,6 +185,8 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         // The person speaks another language: the window follows.
         lang: heardLang(state.lang, event.transcript.language),
         transcript: event.transcript.text,
+        attract: false,
+        countdown: null,
         answer: null,
         sentences: [],
         current: -1,
@@ -222,6 +235,13 @@ export function reduce(state: AppState, action: Action): AppState {
       return { ...state, problem: action.problem };
     case "new_person":
       return { ...state, transcript: "", answer: null, sentences: [], current: -1, upcoming: "", problem: null };
+    case "attract":
+      return { ...state, attract: action.on, countdown: null };
+    case "countdown":
+      return { ...state, countdown: action.seconds };
+    case "wipe":
+      // Nothing of one person is left for the next: only the app's status stays.
+      return { ...initialState(action.lang), status: state.status, attract: true };
   }
 }
 

@@ -1,7 +1,7 @@
 // The window: built once from the i18n table and icons, then updated from the state.
 
 import { FLAGS, ICONS, PROCEDURE_ICONS, FALLBACK_ICON, type IconName, svg } from "./icons";
-import { type Key, type Lang, LANGS, applyLang, dirOf, t, windowLang } from "./i18n";
+import { type Key, type Lang, LANGS, applyLang, dirOf, t, textLang, windowLang } from "./i18n";
 import { type AppState, stateKey } from "./state";
 
 export interface Procedure {
@@ -54,6 +54,13 @@ export interface View {
   silence: HTMLInputElement;
   voices: HTMLElement;
   modelsInUse: HTMLElement;
+  newPerson: HTMLButtonElement;
+  openSettings: HTMLButtonElement;
+  modelsHelp: HTMLElement;
+  attract: HTMLButtonElement;
+  invitations: HTMLElement;
+  countdown: HTMLElement;
+  countdownSeconds: HTMLElement;
 }
 
 export function buildView(app: HTMLElement): View {
@@ -64,10 +71,12 @@ export function buildView(app: HTMLElement): View {
     ]);
     return button;
   });
+  const newPerson = iconButton("new-person", "new_person", "new_person");
+  const openSettings = iconButton("open-settings", "settings", "settings");
   const header = el("header", { class: "bar" }, [
     el("div", { class: "brand" }, [svg(ICONS.ear, 40), el("h1", { "data-text": "app_name" }), el("p", { class: "tagline", "data-text": "app_tagline" })]),
     el("nav", { class: "langs", "data-name": "language" }, langButtons),
-    el("div", { class: "tools" }, [iconButton("new-person", "new_person", "new_person"), iconButton("open-settings", "settings", "settings")]),
+    el("div", { class: "tools" }, [newPerson, openSettings]),
   ]);
 
   const talk = el("button", { id: "talk", type: "button", class: "talk", "data-state": "idle", "data-name": "talk" }, [
@@ -107,6 +116,7 @@ export function buildView(app: HTMLElement): View {
     loadSteps,
   ]);
 
+  const modelsHelp = el("p", { id: "models-help", "data-text": "models_missing_help" });
   const folderInput = el("input", { id: "folder", type: "text", dir: "ltr", autocomplete: "off" });
   const folderList = el("div", { id: "folders", class: "folders" });
   const importButton = iconButton("import", "usb", "import");
@@ -114,7 +124,7 @@ export function buildView(app: HTMLElement): View {
   const models = el("section", { id: "models", class: "screen", hidden: "" }, [
     svg(ICONS.usb, 96),
     el("h2", { "data-text": "models_missing" }),
-    el("p", { "data-text": "models_missing_help" }),
+    modelsHelp,
     folderList,
     el("label", { for: "folder", "data-text": "folder" }),
     folderInput,
@@ -139,8 +149,23 @@ export function buildView(app: HTMLElement): View {
     el("div", { class: "actions" }, [iconButton("save-settings", "settings", "save"), iconButton("close-settings", "not_what_i_asked", "close")]),
   ]);
 
+  // Kiosk: the attract screen covers the window while nobody is there; a touch anywhere on it
+  // (it is one big button) or a key leaves it.
+  const invitations = el("div", { class: "invitations" });
+  const attractIcons = [ICONS.microphone, ...Object.values(PROCEDURE_ICONS).slice(0, 4)];
+  const attract = el("button", { id: "attract", type: "button", class: "attract", "data-label": "invitation", hidden: "" }, [
+    el("span", { class: "attract-icons" }, attractIcons.map((shapes) => svg(shapes, 96))),
+    invitations,
+  ]);
+  const countdownSeconds = el("span", { id: "countdown-seconds", class: "countdown-seconds" });
+  const countdown = el("div", { id: "countdown", class: "countdown", role: "alert", hidden: "" }, [
+    svg(ICONS.hourglass, 96),
+    el("p", { "data-text": "still_there" }),
+    countdownSeconds,
+  ]);
+
   // The problem banner sits under the header, above whichever screen is shown.
-  app.replaceChildren(header, problem, main, loading, models, settings);
+  app.replaceChildren(header, problem, main, loading, models, settings, attract, countdown);
   return {
     root: document.documentElement,
     main,
@@ -165,7 +190,37 @@ export function buildView(app: HTMLElement): View {
     silence,
     voices,
     modelsInUse,
+    newPerson,
+    openSettings,
+    modelsHelp,
+    attract,
+    invitations,
+    countdown,
+    countdownSeconds,
   };
+}
+
+/** Kiosk: the window is locked down (no settings, no folders) and invites in the office's
+ * languages. */
+export function lockDown(view: View, languages: string[]): void {
+  document.body.classList.add("kiosk");
+  view.openSettings.hidden = true;
+  for (const node of [view.folderInput, view.folderList, view.importButton, view.importProgress]) {
+    node.hidden = true;
+    node.classList.add("no-kiosk");
+  }
+  document.querySelector("label[for='folder']")?.classList.add("no-kiosk");
+  view.modelsHelp.dataset.text = "models_missing_kiosk";
+  // Written once per script: Darija is written with the Arabic strings.
+  const written = new Set<string>();
+  view.invitations.replaceChildren(
+    ...languages.flatMap((code) => {
+      const lang = windowLang(code);
+      if (!lang || written.has(textLang(lang))) return [];
+      written.add(textLang(lang));
+      return [el("p", { "data-text": "invitation", "data-lang-fixed": lang, lang, dir: dirOf(lang) })];
+    }),
+  );
 }
 
 /** Puts every string of the window in `lang`, accessible names included. */
@@ -173,7 +228,8 @@ export function translate(view: View, lang: Lang): void {
   applyLang(view.root, lang);
   document.title = `${t(lang, "app_name")} - ${t(lang, "app_tagline")}`;
   for (const node of document.querySelectorAll<HTMLElement>("[data-text]")) {
-    node.textContent = t(lang, node.dataset.text as Key);
+    // The attract screen's invitations each keep their own language.
+    node.textContent = t(windowLang(node.dataset.langFixed) ?? lang, node.dataset.text as Key);
   }
   for (const node of document.querySelectorAll<HTMLElement>("[data-label]")) {
     node.setAttribute("aria-label", t(lang, node.dataset.label as Key));
@@ -219,6 +275,9 @@ export function render(view: View, state: AppState): void {
     view.answer.lang = answerLang;
     view.answer.dir = dirOf(answerLang);
   }
+  view.attract.hidden = !state.attract;
+  view.countdown.hidden = state.countdown === null || state.attract;
+  view.countdownSeconds.textContent = state.countdown === null ? "" : String(state.countdown);
   view.problem.hidden = state.problem === null;
   view.problemText.textContent = state.problem ? t(lang, state.problem.key) : "";
   view.problemText.title = state.problem?.detail ?? "";
@@ -238,7 +297,7 @@ export function render(view: View, state: AppState): void {
       ...status.steps.map((s) => el("li", { class: s.done ? "done" : "running" }, [t(lang, stepKey(s.label))])),
     );
     const progress = status.import;
-    view.importProgress.hidden = !progress?.running;
+    view.importProgress.hidden = !progress?.running || document.body.classList.contains("kiosk");
     if (progress?.total) {
       view.importProgress.max = progress.total;
       view.importProgress.value = progress.done;

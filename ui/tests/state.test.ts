@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Action, type AppState, type Status, initialState, reduce, remainder, splitSentences, stateKey } from "../src/state";
+import { remainder, splitSentences, stateKey } from "../src/state";
 import { stepKey } from "../src/view";
 
 const answer = (text: string, lang = "en") => ({
@@ -7,22 +7,7 @@ const answer = (text: string, lang = "en") => ({
   answer: { text, lang, source: "template" as const, card: "passport", options: [] },
 });
 
-function run(actions: Action[], start: AppState = initialState("ar")): AppState {
-  return actions.reduce(reduce, start);
-}
-
-const status = (over: Partial<Status>): Status => ({
-  phase: "ready",
-  missing: [],
-  models_dir: "",
-  steps: [],
-  import: null,
-  problems: [],
-  failure: null,
-  simulated: false,
-  ready_ms: null,
-  ...over,
-});
+import { run, status } from "./fixtures";
 
 describe("sentences", () => {
   it("splits an answer where it is spoken in pieces", () => {
