@@ -470,6 +470,8 @@ impl<V: Vad> LiveSession<V> {
                 live.drop_next();
                 live.interrupt();
                 live.push_to_talk = None;
+                // The microphone's last frames may hold the last person's voice.
+                live.recent.clear();
                 self.new_person();
                 self.endpointer.reset();
                 live.set_state(State::Idle);
