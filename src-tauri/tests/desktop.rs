@@ -816,6 +816,7 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     );
 
     // (a) "New person": the transcript and the answer are gone, the attract screen is back.
+    app.run(RECORD_LIVE_EVENTS);
     app.click("#new-person");
     app.wait_for(
         "the wipe after new person",
@@ -824,6 +825,12 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
          document.getElementById('answer').textContent === ''",
     );
     assert_eq!(app.run("return document.documentElement.lang"), "ar");
+    // The attract screen speaks its invitation again.
+    let invited = app.wait_for(
+        "the spoken invitation",
+        "const said = window.__live.filter(e => e.event === 'speaking').map(e => e.text); \
+         return said.find(t => t.includes('المس الشاشة أو تكلم') || t.includes('Touchez') || t.includes('Touch the screen')) || ''",
+    );
 
     // (b) The next person asks with a picture, then walks away: the countdown shows, then the
     // wipe, then the attract screen.
@@ -842,6 +849,11 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
         "const c = document.getElementById('countdown'); return !c.hidden ? c.innerText : ''",
     );
     let countdown = app.screenshot("8-kiosk-countdown");
+    // It is spoken too.
+    app.wait_for(
+        "\"are you still there?\" to be said",
+        "return window.__live.some(e => e.event === 'speaking' && e.text.includes('هل ما زلت هنا'))",
+    );
     app.wait_for(
         "the idle wipe",
         "return !document.getElementById('attract').hidden && \
@@ -858,7 +870,7 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     let _ = std::fs::remove_dir_all(&home);
     assert_eq!(traces, Vec::<String>::new(), "the kiosk left a trace");
     eprintln!(
-        "desktop test: kiosk covers the screen ({rect}), invites {invitations:?}; heard {transcript}; answered {answer}; new person wiped it; \
+        "desktop test: kiosk covers the screen ({rect}), invites {invitations:?}; heard {transcript}; answered {answer}; new person wiped it, then the attract screen said {invited}; \
          the picture answered {second}; countdown {counting:?}, then wiped; {written} files written, none with the question or the answer\nscreenshots: {}, {}, {}",
         attract.display(),
         countdown.display(),
