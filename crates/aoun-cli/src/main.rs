@@ -6,6 +6,7 @@
 mod bench;
 mod bench_session;
 mod bench_tts;
+mod doctor;
 mod listen;
 mod models;
 mod output;
@@ -92,6 +93,9 @@ enum Command {
         #[command(subcommand)]
         action: pack::PackAction,
     },
+    /// Check that this machine has everything to answer: models, voices, content, sound, screen.
+    /// Exits with 1 when something needed is missing.
+    Doctor,
     /// Measure speed; prints JSON.
     Bench {
         #[command(subcommand)]
@@ -143,6 +147,16 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let json = cli.json;
+    if let Command::Doctor = cli.command {
+        return match doctor::run(cli.models_dir, json) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                output::print_error(&e, json);
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -201,5 +215,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => output::check_guide(&dir, json),
         Command::Pack { action } => pack::run(action, models_dir, json),
         Command::Bench { what } => bench::run(what, models_dir),
+        Command::Doctor => doctor::run(models_dir, json).map(|_| ()),
     }
 }

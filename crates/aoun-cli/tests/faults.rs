@@ -8,6 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+mod store;
+use store::{linked_store, models_root};
+
 const LLM: &str = "smollm2-135m-instruct";
 const LLM_FILE: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
 
@@ -18,23 +21,6 @@ fn aoun(store: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run aoun")
-}
-
-fn models_root() -> PathBuf {
-    aoun_models::resolve_root(None).expect("a models folder")
-}
-
-/// A models folder that links to the installed models, except those in `skip`.
-fn linked_store(skip: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(models_root()).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if !skip.contains(&name.to_str().unwrap()) {
-            std::os::unix::fs::symlink(entry.path(), dir.path().join(&name)).unwrap();
-        }
-    }
-    dir
 }
 
 /// A voice turn on the passport question, its answer written to `out`.
