@@ -246,7 +246,8 @@ fn content_check() -> Check {
             State::Problem,
             "the installed pack does not load, so the built-in one answers",
             "install the office's signed pack again with `aoun pack install <folder>`",
-        ),
+        )
+        .warning(),
         None => {
             let guide = aoun_guide::Guide::embedded();
             Check::ok(

@@ -9,7 +9,12 @@ mod store;
 use store::{linked_store, models_root};
 
 fn doctor(store: &Path, json: bool) -> Output {
+    doctor_with(store, json, &[])
+}
+
+fn doctor_with(store: &Path, json: bool, env: &[(&str, &Path)]) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_aoun"));
+    command.envs(env.iter().copied());
     command.arg("--models-dir").arg(store).arg("doctor");
     if json {
         command.arg("--json");
@@ -127,4 +132,31 @@ fn empty_store_fails_plainly() {
     assert!(checks
         .iter()
         .any(|c| c["what"] == "voices" && c["state"] == "problem"));
+}
+
+#[test]
+fn broken_content_pack_is_a_warning() {
+    let guide = tempfile::tempdir().unwrap();
+    std::fs::write(guide.path().join("pack.toml"), "this is not a pack").unwrap();
+    let output = doctor_with(
+        &models_root(),
+        true,
+        &[(aoun_desk::GUIDE_DIR_ENV, guide.path())],
+    );
+    no_panic(&output);
+    let report = report(&output);
+    assert!(
+        output.status.success(),
+        "the built-in pack answers: {report:#}"
+    );
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["what"] == "content pack")
+        .expect("the content pack is checked")
+        .clone();
+    assert_eq!(check["state"], "problem", "{check}");
+    assert_eq!(check["needed"], false, "{check}");
+    assert!(check["fix"].as_str().unwrap().contains("aoun pack install"));
 }
