@@ -286,6 +286,7 @@ struct Tools {
     xvfb: PathBuf,
     driver: PathBuf,
     webkit: PathBuf,
+    strace: PathBuf,
 }
 
 impl Tools {
@@ -299,6 +300,7 @@ impl Tools {
             xvfb: find("Xvfb")?,
             driver: find("tauri-driver")?,
             webkit: find("WebKitWebDriver")?,
+            strace: find("strace")?,
         };
         match aoun_models::ModelStore::open(None).map(|store| store.verified_path("whisper-base")) {
             Ok(Ok(_)) => Ok(tools),
@@ -318,6 +320,16 @@ struct Desktop {
 
 impl Desktop {
     fn launch(tools: &Tools, name: &str, env: &[(&str, &std::ffi::OsStr)]) -> Desktop {
+        Self::launch_app(tools, name, env, Path::new(env!("CARGO_BIN_EXE_aoun-app")))
+    }
+
+    /// Launches `application` (the app, or a script that starts it) in a fresh window.
+    fn launch_app(
+        tools: &Tools,
+        name: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+        application: &Path,
+    ) -> Desktop {
         let config =
             std::env::temp_dir().join(format!("aoun-desktop-{name}-{}", std::process::id()));
         let (display_process, display) = virtual_display(&tools.xvfb);
@@ -336,7 +348,7 @@ impl Desktop {
             driver.env(key, value);
         }
         let driver = Running(driver.spawn().expect("tauri-driver starts"));
-        let app = WebDriver::connect(port, Path::new(env!("CARGO_BIN_EXE_aoun-app")));
+        let app = WebDriver::connect(port, application);
         Desktop {
             app,
             _driver: driver,
@@ -722,6 +734,41 @@ fn files_in(dir: &Path) -> usize {
         .sum()
 }
 
+/// A script that starts the app, and every process it starts (WebKit's among them), under
+/// strace, recording their network calls in `trace` (without the bytes sent).
+fn traced_app(tools: &Tools, script: &Path, trace: &Path) -> PathBuf {
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    std::fs::write(
+        script,
+        format!(
+            "#!/bin/sh\nexec {} -f -qq --seccomp-bpf -s 0 -e trace=%network -o {} {} \"$@\"\n",
+            quote(&tools.strace),
+            quote(trace),
+            quote(Path::new(env!("CARGO_BIN_EXE_aoun-app"))),
+        ),
+    )
+    .expect("the launch script");
+    let mut permissions = std::fs::metadata(script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(script, permissions).expect("an executable launch script");
+    script.to_path_buf()
+}
+
+/// Network calls of the trace that reach beyond this machine: a connection or a message to an
+/// internet address other than the loopback one, or to a name server (port 53).
+fn calls_beyond_the_machine(trace: &str) -> Vec<&str> {
+    trace
+        .lines()
+        .filter(|l| l.contains("AF_INET"))
+        .filter(|l| l.contains("connect(") || l.contains("sendto(") || l.contains("sendmsg("))
+        .filter(|l| {
+            let loopback =
+                l.contains("inet_addr(\"127.0.0.1\")") || l.contains("inet_pton(AF_INET6, \"::1\"");
+            !loopback || l.contains("htons(53)")
+        })
+        .collect()
+}
+
 fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let question = workspace.join("assets/samples/en-passport-fee.wav");
@@ -736,7 +783,12 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
         std::fs::create_dir_all(folder).expect("a fresh folder");
     }
     let [data, config, cache, user_home] = &folders;
-    let desktop = Desktop::launch(
+    // Outside the app's folders: the trace is the test's, not the app's.
+    let tracing = std::env::temp_dir().join(format!("aoun-desktop-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&tracing).expect("a folder for the trace");
+    let trace = tracing.join("network.trace");
+    let application = traced_app(tools, &tracing.join("aoun-app"), &trace);
+    let desktop = Desktop::launch_app(
         tools,
         "kiosk",
         &[
@@ -749,6 +801,7 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
             ("XDG_CACHE_HOME", cache.as_os_str()),
             ("HOME", user_home.as_os_str()),
         ],
+        &application,
     );
     let app = &desktop.app;
 
@@ -864,6 +917,21 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     let wiped = app.screenshot("9-kiosk-wiped");
     drop(desktop);
 
+    // From its start to the wipe, neither the app nor the processes it started reached beyond
+    // the machine (a name lookup included).
+    let calls = std::fs::read_to_string(&trace).expect("the network trace");
+    let beyond = calls_beyond_the_machine(&calls);
+    let _ = std::fs::remove_dir_all(&tracing);
+    assert_eq!(
+        beyond,
+        Vec::<&str>::new(),
+        "the kiosk reached beyond the machine"
+    );
+    let internet_sockets = calls
+        .lines()
+        .filter(|l| l.contains("socket(AF_INET"))
+        .count();
+
     // Nothing of either person was written anywhere the app may write.
     let traces = files_holding(&home, &["passport", "500 dirhams"]);
     let written = files_in(&home);
@@ -871,7 +939,7 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     assert_eq!(traces, Vec::<String>::new(), "the kiosk left a trace");
     eprintln!(
         "desktop test: kiosk covers the screen ({rect}), invites {invitations:?}; heard {transcript}; answered {answer}; new person wiped it, then the attract screen said {invited}; \
-         the picture answered {second}; countdown {counting:?}, then wiped; {written} files written, none with the question or the answer\nscreenshots: {}, {}, {}",
+         the picture answered {second}; countdown {counting:?}, then wiped; {written} files written, none with the question or the answer; {internet_sockets} internet sockets opened, none beyond the machine\nscreenshots: {}, {}, {}",
         attract.display(),
         countdown.display(),
         wiped.display()
