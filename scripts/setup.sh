@@ -13,6 +13,7 @@ packages=(
   libjavascriptcoregtk-4.1-dev libxdo-dev         # the desktop app (Tauri: GTK and WebKit)
   xvfb xauth webkit2gtk-driver                    # its end-to-end test: a virtual display, WebDriver
   strace                                          # the offline test: proof that no socket is opened
+  iproute2                                        # the kiosk window test runs in a network namespace
 )
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)                          # builds the app's window (ui/)
