@@ -84,6 +84,9 @@ pub struct Status {
     pub ready_ms: Option<u64>,
     /// What speaks each language, once loaded.
     pub voices: Vec<aoun_desk::VoiceInfo>,
+    /// Parts that could not be loaded, each one sentence saying what works instead (for the
+    /// person looking after the desk; the others go on answering).
+    pub degraded: Vec<String>,
 }
 
 /// The session as the commands see it: a channel in, a shared status out.
@@ -125,6 +128,7 @@ impl Session {
             steps: Vec::new(),
             import: None,
             problems: Vec::new(),
+            degraded: Vec::new(),
             failure: None,
             simulated: devices.simulated(),
             ready_ms: None,
@@ -236,19 +240,31 @@ impl Worker {
         let Some(desk) = self.load(models_dir, &retry) else {
             return;
         };
-        let vad = match desk.store.as_ref().map(|store| {
+        let mut degraded = desk.problems.clone();
+        let vad: Box<dyn aoun_audio::Vad> = match desk.store.as_ref().map(|store| {
             aoun_audio::SileroVad::load(
                 &store.verified_path("silero-vad")?,
                 &store.verified_path("onnxruntime")?,
             )
             .map_err(anyhow::Error::from)
         }) {
-            Some(Ok(vad)) => vad,
-            Some(Err(e)) => return self.fail(e.to_string()),
+            Some(Ok(vad)) => Box::new(vad),
+            // Speech is then told by loudness: noisier, but the desk still hears.
+            Some(Err(e)) => {
+                let problem = format!(
+                    "the voice detector cannot be used ({e:#}): loudness tells speech instead"
+                );
+                tracing::warn!(%problem, "loading");
+                degraded.push(problem);
+                Box::new(aoun_audio::EnergyVad::default())
+            }
             None => return self.fail("the model folder is not open".into()),
         };
         let voices = desk.voices.clone();
-        self.update(|s| s.voices = voices);
+        self.update(|s| {
+            s.voices = voices;
+            s.degraded = degraded;
+        });
         let config = LiveConfig {
             hands_free: false,
             endpoint: aoun_audio::EndpointConfig {

@@ -104,6 +104,11 @@ export const STRINGS = {
     fr: "Je ne trouve pas de haut-parleur. Lisez la réponse à l'écran.",
     en: "No loudspeaker was found. The answer is on the screen.",
   },
+  error_degraded: {
+    ar: "جزء من عون لا يعمل، لكن الأجوبة متاحة. أخبر الموظف.",
+    fr: "Une partie d'Aoun ne marche pas, mais il répond. Prévenez l'agent.",
+    en: "Part of Aoun is not working, but it still answers. Please tell the staff.",
+  },
   error_load: {
     ar: "لم يستطع عون أن يبدأ. اطلب المساعدة.",
     fr: "Aoun n'a pas pu démarrer. Demandez de l'aide.",

@@ -32,6 +32,8 @@ export interface Status {
   steps: LoadStep[];
   import: ImportProgress | null;
   problems: DeviceProblem[];
+  /** Parts that could not be loaded, each one sentence; the desk still answers. */
+  degraded: string[];
   failure: string | null;
   simulated: boolean;
   ready_ms: number | null;
@@ -145,6 +147,9 @@ export function statusProblem(status: Status): Problem | null {
   const device = status.problems.find((p) => p.kind === "microphone") ?? status.problems[0];
   if (status.phase === "ready" && device) {
     return { key: device.kind === "microphone" ? "error_microphone" : "error_loudspeaker", detail: device.message };
+  }
+  if (status.phase === "ready" && status.degraded.length > 0) {
+    return { key: "error_degraded", detail: status.degraded.join(" ") };
   }
   return null;
 }

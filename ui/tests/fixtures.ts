@@ -13,6 +13,7 @@ export const status = (over: Partial<Status>): Status => ({
   steps: [],
   import: null,
   problems: [],
+  degraded: [],
   failure: null,
   simulated: false,
   ready_ms: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { remainder, splitSentences, stateKey } from "../src/state";
+import { remainder, splitSentences, stateKey, statusProblem } from "../src/state";
 import { stepKey } from "../src/view";
 
 const answer = (text: string, lang = "en") => ({
@@ -189,5 +189,16 @@ describe("the event reducer", () => {
     expect(stepKey("speech recognition")).toBe("load_stt");
     expect(stepKey("the language model")).toBe("load_llm");
     expect(stepKey("voices")).toBe("load_voices");
+  });
+});
+
+describe("problems shown", () => {
+  it("says when part of Aoun could not be loaded, after a missing microphone", () => {
+    const degraded = ["the voices cannot be used (model onnxruntime is not installed): answers are shown as text only"];
+    expect(statusProblem(status({ degraded }))).toEqual({ key: "error_degraded", detail: degraded[0] });
+    const microphone = { kind: "microphone" as const, message: "no microphone" };
+    expect(statusProblem(status({ degraded, problems: [microphone] }))?.key).toBe("error_microphone");
+    expect(statusProblem(status({ degraded, phase: "loading" }))).toBeNull();
+    expect(statusProblem(status({}))).toBeNull();
   });
 });
