@@ -146,7 +146,8 @@ fn main() {
             );
             app.manage(session);
             app.manage(App {
-                guide: Guide::embedded(),
+                // The pictures list the procedures of the pack that answers.
+                guide: aoun_desk::installed_guide().unwrap_or_else(Guide::embedded),
                 models_dir: options.models_dir.clone(),
                 kiosk,
                 settings_file,
