@@ -53,6 +53,9 @@ pub enum BenchCommand {
     /// The live session: voice-to-voice latency over spoken questions, stage by stage, side by
     /// side with the usual Python pipeline when `--peer-python` is given.
     Session(crate::bench_session::SessionBench),
+    /// Simulated kiosks sharing one office language server: answers per minute, latency and
+    /// where the answers came from, per kiosk and in total.
+    Office(crate::bench_office::OfficeBench),
 }
 
 /// Median and 95th percentile (nearest rank) of `values`.
@@ -77,12 +80,31 @@ fn default_samples() -> anyhow::Result<Vec<PathBuf>> {
     Ok(wavs)
 }
 
+/// The sample questions of assets/samples, read.
+pub(crate) fn sample_questions() -> anyhow::Result<Vec<aoun_audio::Audio>> {
+    read_questions(&default_samples()?)
+}
+
+fn read_questions(wavs: &[PathBuf]) -> anyhow::Result<Vec<aoun_audio::Audio>> {
+    Ok(wavs
+        .iter()
+        .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Voice to voice: from the end of the question to the first sample of the answer.
+pub(crate) fn voice_to_first_audio_ms(t: &aoun_session::StageTimings) -> Option<u64> {
+    t.tts_first_audio_ms
+        .map(|first| t.resample_ms + t.stt_ms + t.guide_ms + t.llm_ms.unwrap_or(0) + first)
+}
+
 /// Runs a benchmark and prints its JSON.
 pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let (wavs, turns, setup) = match command {
         BenchCommand::Turn { wavs, turns, setup } => (wavs, turns, setup),
         BenchCommand::Tts(options) => return crate::bench_tts::run(options, models_dir),
         BenchCommand::Session(options) => return crate::bench_session::run(options, models_dir),
+        BenchCommand::Office(options) => return crate::bench_office::run(options, models_dir),
         BenchCommand::Llm {
             prompt_tokens,
             gen_tokens,
@@ -103,10 +125,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
     if wavs.is_empty() || turns == 0 {
         anyhow::bail!("give at least one question (--wav) and one turn (--turns)");
     }
-    let questions = wavs
-        .iter()
-        .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
-        .collect::<Result<Vec<_>, _>>()?;
+    let questions = read_questions(&wavs)?;
     let mut desk = aoun_desk::load(models_dir, &setup, &mut aoun_desk::Quiet)?.whole()?;
     let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
     let mut sources: std::collections::BTreeMap<String, usize> = Default::default();
@@ -127,12 +146,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         add("tts_first_audio_ms", t.tts_first_audio_ms);
         add("tts_ms", t.tts_ms);
         add("total_ms", Some(t.total_ms));
-        // Voice to voice: from the end of the question to the first sample of the answer.
-        add(
-            "voice_to_first_audio_ms",
-            t.tts_first_audio_ms
-                .map(|first| t.resample_ms + t.stt_ms + t.guide_ms + t.llm_ms.unwrap_or(0) + first),
-        );
+        add("voice_to_first_audio_ms", voice_to_first_audio_ms(t));
         *sources
             .entry(format!("{:?}", report.answer.source))
             .or_default() += 1;
@@ -276,10 +290,7 @@ fn soak(
     setup: &Setup,
     models_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let questions = default_samples()?
-        .iter()
-        .map(|p| aoun_audio::read_wav(p).map(|(a, _)| a))
-        .collect::<Result<Vec<_>, _>>()?;
+    let questions = sample_questions()?;
     if questions.is_empty() || warmup == 0 || warmup >= turns {
         anyhow::bail!("give more turns (--turns) than warm-up turns (--warmup), and at least one warm-up turn");
     }

@@ -6,12 +6,15 @@
 //! of the content pack and the models are installed here too ([`install_update`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use aoun_audio::Audio;
 use aoun_guide::{Guide, Lang};
-use aoun_llm::{GgufModel, LanguageModel, OpenAiServer, ServerOptions, WithFallback};
+use aoun_llm::{
+    AnswererCounts, GgufModel, LanguageModel, OpenAiServer, ServerOptions, WithFallback,
+};
 use aoun_models::{ModelKind, ModelStore};
 use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
 use aoun_stt::{WhisperOptions, WhisperStt};
@@ -126,6 +129,9 @@ pub struct Desk {
     pub problems: Vec<String>,
     /// What each engine runs on.
     pub devices: Devices,
+    /// With an office server: how many generations the server gave, how many the kiosk's own
+    /// model, and how many neither (the content pack's templates then answer).
+    pub server_answers: Option<Arc<AnswererCounts>>,
 }
 
 /// Which voice speaks a language, and why (what `aoun voices` shows).
@@ -267,6 +273,7 @@ fn load_phraser(
     setup: &Setup,
     device: candle_core::Device,
     progress: &mut dyn LoadProgress,
+    counts: &mut Option<Arc<AnswererCounts>>,
 ) -> anyhow::Result<Option<(Phraser, u64)>> {
     if setup.no_llm {
         return Ok(None);
@@ -315,6 +322,7 @@ fn load_phraser(
             fallback,
             SERVER_RETRY_AFTER,
         );
+        *counts = Some(model.counts());
         Ok(Phraser::new(Box::new(model), speaks))
     })?;
     Ok(Some((phraser, ms)))
@@ -342,13 +350,14 @@ fn load_phraser_or_degrade(
     progress: &mut dyn LoadProgress,
     problems: &mut Vec<String>,
     devices: &mut Devices,
+    counts: &mut Option<Arc<AnswererCounts>>,
 ) -> anyhow::Result<Option<(Phraser, u64)>> {
     if setup.no_llm {
         return Ok(None);
     }
     let (device, shown, fallback) = device::for_language_model(setup.device);
     device::tell_fallback(fallback, problems, progress);
-    let loaded = load_phraser(store, setup, device, progress);
+    let loaded = load_phraser(store, setup, device, progress, counts);
     if matches!(loaded, Ok(Some(_))) {
         devices.language_model = Some(shown);
     }
@@ -468,7 +477,15 @@ pub fn load(
                 )
             }
         };
-    let phraser = load_phraser_or_degrade(&store, setup, progress, &mut problems, &mut devices)?;
+    let mut server_answers = None;
+    let phraser = load_phraser_or_degrade(
+        &store,
+        setup,
+        progress,
+        &mut problems,
+        &mut devices,
+        &mut server_answers,
+    )?;
     let ((voices, voice_infos), tts_ms) = match step("voices", progress, || load_voices(&store)) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -495,6 +512,7 @@ pub fn load(
         voices: voice_infos,
         problems,
         devices,
+        server_answers,
     })
 }
 
@@ -507,11 +525,19 @@ pub fn load_for_text(
     let guide = guide(setup)?;
     let mut problems = Vec::new();
     let mut devices = Devices::default();
+    let mut server_answers = None;
     let phraser = if setup.no_llm {
         None
     } else {
         let store = ModelStore::open(models_dir)?;
-        load_phraser_or_degrade(&store, setup, progress, &mut problems, &mut devices)?
+        load_phraser_or_degrade(
+            &store,
+            setup,
+            progress,
+            &mut problems,
+            &mut devices,
+            &mut server_answers,
+        )?
     };
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
@@ -530,6 +556,7 @@ pub fn load_for_text(
         voices: Vec::new(),
         problems,
         devices,
+        server_answers,
     })
 }
 

@@ -1,5 +1,7 @@
 //! Falls back to the kiosk's own model when the office server fails.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::{ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, TokenSink};
@@ -11,6 +13,41 @@ pub enum Answerer {
     Primary,
     /// The fallback model (the kiosk's own).
     Fallback,
+}
+
+/// How many generations each model gave, counted as they end; shared with whoever watches the
+/// kiosk (the load test reads it while the desk answers).
+#[derive(Debug, Default)]
+pub struct AnswererCounts {
+    primary: AtomicU64,
+    fallback: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl AnswererCounts {
+    /// Generations the primary model (the office server) gave.
+    pub fn primary(&self) -> u64 {
+        self.primary.load(Ordering::Relaxed)
+    }
+
+    /// Generations the fallback model (the kiosk's own) gave.
+    pub fn fallback(&self) -> u64 {
+        self.fallback.load(Ordering::Relaxed)
+    }
+
+    /// Generations neither gave, left for the guide's templates.
+    pub fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    fn count(&self, answerer: Option<Answerer>) {
+        let counter = match answerer {
+            Some(Answerer::Primary) => &self.primary,
+            Some(Answerer::Fallback) => &self.fallback,
+            None => &self.failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A primary model (the office server) with a fallback (the kiosk's local model, or none, and then
@@ -26,6 +63,7 @@ pub struct WithFallback {
     retry_after: Duration,
     primary_rests_until: Option<Instant>,
     last: Option<Answerer>,
+    counts: Arc<AnswererCounts>,
 }
 
 impl WithFallback {
@@ -41,7 +79,13 @@ impl WithFallback {
             retry_after,
             primary_rests_until: None,
             last: None,
+            counts: Arc::default(),
         }
+    }
+
+    /// The running count of who answered, shared.
+    pub fn counts(&self) -> Arc<AnswererCounts> {
+        Arc::clone(&self.counts)
     }
 
     /// Which model gave the last answer (`None` before any, or when both failed).
@@ -67,6 +111,19 @@ impl WithFallback {
 
 impl LanguageModel for WithFallback {
     fn generate(
+        &mut self,
+        messages: &[ChatMessage],
+        options: &GenerateOptions,
+        on_text: &mut TokenSink<'_>,
+    ) -> Result<Generation, LlmError> {
+        let result = self.generate_once(messages, options, on_text);
+        self.counts.count(self.last);
+        result
+    }
+}
+
+impl WithFallback {
+    fn generate_once(
         &mut self,
         messages: &[ChatMessage],
         options: &GenerateOptions,

@@ -1,15 +1,15 @@
 //! The office server: the real llama.cpp server of llama-cpp-python (on the loopback address,
 //! from the throwaway environment `scripts/setup.sh` builds) serving the registry pack's GGUF.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aoun_llm::{
-    Answerer, ChatMessage, GenerateOptions, GgufModel, LanguageModel, LlmError, OpenAiServer, Role,
-    ServerOptions, StopReason, WithFallback,
+    free_loopback_port, llama_server_python, Answerer, ChatMessage, GenerateOptions, GgufModel,
+    LanguageModel, LlamaServer, LlmError, OpenAiServer, Role, ServerOptions, StopReason,
+    WithFallback,
 };
 
 fn models_dir() -> PathBuf {
@@ -23,18 +23,8 @@ fn gguf() -> PathBuf {
     models_dir().join("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q8_0.gguf")
 }
 
-/// The Python of the environment holding llama-cpp-python's server, as `scripts/setup.sh` makes it.
 fn server_python() -> PathBuf {
-    if let Some(python) = std::env::var_os("AOUN_LLAMA_SERVER_PYTHON") {
-        return python.into();
-    }
-    let venv = std::env::var_os("AOUN_LLAMA_SERVER_VENV")
-        .map(PathBuf::from)
-        .or_else(|| {
-            directories::BaseDirs::new().map(|d| d.cache_dir().join("aoun/llama-server-venv"))
-        })
-        .expect("a home folder");
-    venv.join("bin/python")
+    llama_server_python().expect("a home folder")
 }
 
 /// Whether the server and the model are here; in CI their absence is a failure.
@@ -54,53 +44,12 @@ fn available() -> bool {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
+    free_loopback_port().expect("a free loopback port")
 }
 
-/// A llama.cpp server on a loopback port, stopped when dropped. A small Python parent kills it
-/// when its standard input closes, so that even a test that panics leaves no server behind.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(port: u16) -> Self {
-        let child = Command::new(server_python())
-            .args(["-c", "import subprocess,sys; p=subprocess.Popen(sys.argv[1:]); sys.stdin.read(); p.kill(); p.wait()"])
-            .arg(server_python())
-            .args(["-m", "llama_cpp.server", "--host", "127.0.0.1", "--n_threads", "1"])
-            .args(["--port", &port.to_string(), "--model"])
-            .arg(gguf())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the llama.cpp server starts");
-        let waited = Instant::now();
-        // The server opens its port once the model is loaded.
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                waited.elapsed() < Duration::from_secs(120),
-                "the llama.cpp server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Server {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
-    }
+/// A llama.cpp server on a loopback port (one thread), stopped when dropped.
+fn start_server(port: u16) -> LlamaServer {
+    LlamaServer::start(&server_python(), &gguf(), port, 1).expect("the llama.cpp server starts")
 }
 
 /// Deadlines for a shared test machine: these tests check behaviour, not speed.
@@ -156,8 +105,8 @@ fn the_server_streams_continues_and_stops_when_interrupted() {
     if !available() {
         return;
     }
-    let server = Server::start(free_port());
-    let mut model = OpenAiServer::new(&server.url, patient());
+    let server = start_server(free_port());
+    let mut model = OpenAiServer::new(server.url(), patient());
 
     let (full, pieces) = pieces_of(&mut model, &question(), &long_answer(), None);
     let full = full.expect("the server answers");
@@ -279,7 +228,7 @@ fn the_local_model_answers_while_the_server_is_down_and_the_server_when_it_is_ba
     assert!(!pieces.is_empty());
     assert_eq!(model.last_answerer(), Some(Answerer::Fallback));
 
-    let _server = Server::start(port);
+    let _server = start_server(port);
     let (back, _) = pieces_of(&mut model, &question(), &long_answer(), None);
     assert!(!back.expect("the server answers").text.is_empty());
     assert_eq!(model.last_answerer(), Some(Answerer::Primary));
