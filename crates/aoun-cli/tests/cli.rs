@@ -2,18 +2,10 @@
 //! (installed by `aoun models fetch`; the models folder is found as the command finds it).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn aoun(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aoun"))
-        .args(args)
-        .output()
-        .expect("run aoun")
-}
-
-fn sample(name: &str) -> String {
-    format!("{}/../../assets/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{aoun, sample};
 
 /// A bad input must end with a non-zero exit and one sentence on standard error, never a panic.
 fn assert_one_clear_error(output: &Output, expected: &str) {

@@ -3,16 +3,8 @@
 
 use std::process::{Command, Output};
 
-fn aoun(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aoun"))
-        .args(args)
-        .output()
-        .expect("run aoun")
-}
-
-fn sample(name: &str) -> String {
-    format!("{}/../../assets/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{aoun, sample};
 
 /// The lines `aoun` said on standard error (its own sentences, not the log).
 fn said(output: &Output) -> Vec<String> {

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Output;
 
-mod store;
-use store::{linked_store, models_root};
+mod common;
+use common::{linked_store, models_root};
 
 fn doctor(store: &Path, json: bool) -> Output {
     doctor_with(store, json, &[])

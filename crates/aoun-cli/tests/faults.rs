@@ -8,8 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-mod store;
-use store::{linked_store, models_root};
+mod common;
+use common::{linked_store, models_root, sample};
 
 const LLM: &str = "smollm2-135m-instruct";
 const LLM_FILE: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
@@ -25,10 +25,7 @@ fn aoun(store: &Path, args: &[&str]) -> Output {
 
 /// A voice turn on the passport question, its answer written to `out`.
 fn converse(store: &Path, out: &Path) -> Output {
-    let wav = format!(
-        "{}/../../assets/samples/en-passport-fee.wav",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let wav = sample("en-passport-fee.wav");
     aoun(
         store,
         &[
@@ -178,10 +175,7 @@ fn a_model_the_operator_names_must_load() {
         .unwrap();
     drop(file);
     let out = store.path().join("answer.wav");
-    let wav = format!(
-        "{}/../../assets/samples/en-passport-fee.wav",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let wav = sample("en-passport-fee.wav");
     let output = aoun(
         store.path(),
         &[

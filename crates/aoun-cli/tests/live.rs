@@ -6,9 +6,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn sample(name: &str) -> String {
-    format!("{}/../../assets/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::sample;
 
 /// Runs `aoun --json listen ARGS` and returns its events.
 fn listen(args: &[&str]) -> Vec<Value> {

@@ -11,9 +11,8 @@
 use std::path::Path;
 use std::process::Command;
 
-fn sample(name: &str) -> String {
-    format!("{}/../../assets/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::sample;
 
 /// Whether this machine can run the check; the reason when it cannot.
 fn can_trace_offline() -> Result<(), String> {

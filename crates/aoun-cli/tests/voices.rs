@@ -2,14 +2,8 @@
 //! `aoun models fetch`): Arabic, Darija and French are spoken by espeak-ng when no Piper voice
 //! is installed for them, never silently skipped.
 
-use std::process::{Command, Output};
-
-fn aoun(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aoun"))
-        .args(args)
-        .output()
-        .expect("run aoun")
-}
+mod common;
+use common::aoun;
 
 #[test]
 fn voices_lists_every_language_with_a_reason() {

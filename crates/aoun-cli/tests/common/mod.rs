@@ -1,6 +1,22 @@
-//! Model folders for the tests: the installed store, and a copy of it with some models left out.
+//! What the command's tests share: running `aoun`, the sample questions, the installed models
+//! folder and a copy of it with some models left out. Each test file uses part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Runs `aoun args` and waits for it.
+pub fn aoun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aoun"))
+        .args(args)
+        .output()
+        .expect("run aoun")
+}
+
+/// The path of a sample question in `assets/samples`.
+pub fn sample(name: &str) -> String {
+    format!("{}/../../assets/samples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
 
 /// The installed models folder.
 pub fn models_root() -> PathBuf {
