@@ -349,27 +349,37 @@ fn load_phraser_or_degrade(
     setup: &Setup,
     progress: &mut dyn LoadProgress,
     problems: &mut Vec<String>,
-    devices: &mut Devices,
-    counts: &mut Option<Arc<AnswererCounts>>,
-) -> anyhow::Result<Option<(Phraser, u64)>> {
+) -> anyhow::Result<LanguageModelLoad> {
+    let mut loaded = LanguageModelLoad::default();
     if setup.no_llm {
-        return Ok(None);
+        return Ok(loaded);
     }
     let (device, shown, fallback) = device::for_language_model(setup.device);
     device::tell_fallback(fallback, problems, progress);
-    let loaded = load_phraser(store, setup, device, progress, counts);
-    if matches!(loaded, Ok(Some(_))) {
-        devices.language_model = Some(shown);
-    }
-    match loaded {
-        Ok(phraser) => Ok(phraser),
+    match load_phraser(store, setup, device, progress, &mut loaded.server_answers) {
+        Ok(phraser) => {
+            if phraser.is_some() {
+                loaded.device = Some(shown);
+            }
+            loaded.phraser = phraser;
+            Ok(loaded)
+        }
         Err(e) if setup.llm.is_some() => Err(e),
         Err(e) => {
             let instead = "answers use the content pack's own words";
             degrade(problems, progress, "the language model", e, instead);
-            Ok(None)
+            Ok(LanguageModelLoad::default())
         }
     }
+}
+
+/// The language model as loaded: the phraser and its loading time, the device it runs on, and
+/// who phrased the answers when an office server is used.
+#[derive(Default)]
+struct LanguageModelLoad {
+    phraser: Option<(Phraser, u64)>,
+    device: Option<String>,
+    server_answers: Option<Arc<AnswererCounts>>,
 }
 
 /// Loads the onnxruntime library and espeak-ng data from the store, then a voice for every
@@ -477,15 +487,9 @@ pub fn load(
                 )
             }
         };
-    let mut server_answers = None;
-    let phraser = load_phraser_or_degrade(
-        &store,
-        setup,
-        progress,
-        &mut problems,
-        &mut devices,
-        &mut server_answers,
-    )?;
+    let llm = load_phraser_or_degrade(&store, setup, progress, &mut problems)?;
+    devices.language_model = llm.device;
+    let phraser = llm.phraser;
     let ((voices, voice_infos), tts_ms) = match step("voices", progress, || load_voices(&store)) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -512,7 +516,7 @@ pub fn load(
         voices: voice_infos,
         problems,
         devices,
-        server_answers,
+        server_answers: llm.server_answers,
     })
 }
 
@@ -524,21 +528,13 @@ pub fn load_for_text(
 ) -> anyhow::Result<Desk> {
     let guide = guide(setup)?;
     let mut problems = Vec::new();
-    let mut devices = Devices::default();
-    let mut server_answers = None;
-    let phraser = if setup.no_llm {
-        None
+    let llm = if setup.no_llm {
+        LanguageModelLoad::default()
     } else {
         let store = ModelStore::open(models_dir)?;
-        load_phraser_or_degrade(
-            &store,
-            setup,
-            progress,
-            &mut problems,
-            &mut devices,
-            &mut server_answers,
-        )?
+        load_phraser_or_degrade(&store, setup, progress, &mut problems)?
     };
+    let phraser = llm.phraser;
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
         assistant: Assistant::new(
@@ -555,8 +551,11 @@ pub fn load_for_text(
         store: None,
         voices: Vec::new(),
         problems,
-        devices,
-        server_answers,
+        devices: Devices {
+            language_model: llm.device,
+            ..Devices::default()
+        },
+        server_answers: llm.server_answers,
     })
 }
 
