@@ -706,6 +706,7 @@ fn model_pack() -> PathBuf {
     let report = aoun_models::export(
         &store,
         aoun_models::Pack::Registry,
+        &[],
         &dir,
         &mut aoun_models::NoProgress,
     )

@@ -123,6 +123,9 @@ enum ModelsAction {
         /// The pack to copy.
         #[arg(long, default_value = "registry")]
         pack: String,
+        /// Copy only this model (repeat for more); without it, the whole pack.
+        #[arg(long, value_name = "ID")]
+        only: Vec<String>,
     },
     /// Show which models are installed and intact.
     Status,
@@ -208,7 +211,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Listen(args) => listen::run(args, models_dir, json),
         Command::Models { action } => match action {
             ModelsAction::Fetch { pack, from } => models::fetch(models_dir, &pack, from, json),
-            ModelsAction::Export { dir, pack } => models::export(models_dir, &dir, &pack, json),
+            ModelsAction::Export { dir, pack, only } => {
+                models::export(models_dir, &dir, &pack, &only, json)
+            }
             ModelsAction::Status => models::status(models_dir, json),
         },
         Command::Guide {

@@ -12,7 +12,7 @@ pub fn fetch(
     from: Option<PathBuf>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = ModelStore::open(models_dir)?;
+    let store = ModelStore::open_for_install(models_dir)?;
     let pack: Pack = pack.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let options = match from {
         Some(dir) => FetchOptions::from_folder(pack, dir),
@@ -44,14 +44,21 @@ pub fn export(
     models_dir: Option<PathBuf>,
     dir: &Path,
     pack: &str,
+    only: &[String],
     json: bool,
 ) -> anyhow::Result<()> {
     let store = ModelStore::open(models_dir)?;
     let pack: Pack = pack.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let report = if json {
-        aoun_models::export(&store, pack, dir, &mut aoun_models::NoProgress)?
+        aoun_models::export(&store, pack, only, dir, &mut aoun_models::NoProgress)?
     } else {
-        aoun_models::export(&store, pack, dir, &mut aoun_models::BarProgress::new())?
+        aoun_models::export(
+            &store,
+            pack,
+            only,
+            dir,
+            &mut aoun_models::BarProgress::new(),
+        )?
     };
     if report.installed.is_empty() && report.verified.is_empty() {
         anyhow::bail!(

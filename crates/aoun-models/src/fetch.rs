@@ -273,18 +273,24 @@ pub fn fetch_with(
 /// on another machine without the network or a conversion. Every file is verified against the
 /// manifest as it is copied, and written atomically; files already in `dest` and intact are
 /// kept, so a second export only checks. Models not installed (or damaged) in `store` are left
-/// out and reported in [`FetchReport::skipped`].
+/// out and reported in [`FetchReport::skipped`]. `only` names the models to copy (for example
+/// just the runtime that a package carries without models); empty, the whole pack.
 pub fn export(
     store: &ModelStore,
     pack: Pack,
+    only: &[String],
     dest: &Path,
     progress: &mut dyn Progress,
 ) -> Result<FetchReport, ModelError> {
+    for id in only {
+        store.entry(id)?;
+    }
     let target =
         ModelStore::open_with_manifest(Some(dest.to_path_buf()), store.manifest().clone())?;
     let mut options = FetchOptions::from_folder(pack, store.root());
     let mut skipped = Vec::new();
-    for entry in store.manifest().pack(pack) {
+    let chosen = |id: &String| only.is_empty() || only.contains(id);
+    for entry in store.manifest().pack(pack).filter(|e| chosen(&e.id)) {
         match store.status_of(entry) {
             InstallState::Installed | InstallState::Unverified => {
                 options.only.push(entry.id.clone())

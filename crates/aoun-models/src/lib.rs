@@ -38,4 +38,6 @@ pub use manifest::{
     Pack, SourcePart, EMBEDDED_MANIFEST,
 };
 pub use npy::{parse_npy_f32, read_npz_f32, NpyArray};
-pub use store::{resolve_root, InstallState, ModelStatus, ModelStore, MODELS_DIR_ENV};
+pub use store::{
+    bundled_root, resolve_root, InstallState, ModelStatus, ModelStore, MODELS_DIR_ENV,
+};

@@ -49,10 +49,21 @@ pub struct ModelStatus {
 }
 
 impl ModelStore {
-    /// Opens the store with the manifest built into the program. The root is `root` when given,
-    /// else `$AOUN_MODELS_DIR`, else `<user data dir>/aoun/models`. The folder need not exist yet.
+    /// Opens the store with the manifest built into the program, to read models from: the root is
+    /// [`resolve_root`]'s. The folder need not exist yet.
     pub fn open(root: Option<PathBuf>) -> Result<ModelStore, ModelError> {
         ModelStore::open_with_manifest(root, Manifest::embedded()?)
+    }
+
+    /// Opens the store that fetching and importing write to: `root` when given, else
+    /// `$AOUN_MODELS_DIR`, else the user's own folder, never the read-only pack installed with
+    /// the program.
+    pub fn open_for_install(root: Option<PathBuf>) -> Result<ModelStore, ModelError> {
+        let root = match root.or_else(env_root) {
+            Some(root) => root,
+            None => user_root()?,
+        };
+        ModelStore::open(Some(root))
     }
 
     /// Like [`ModelStore::open`] with another manifest (for example one loaded with [`Manifest::load`]).
@@ -222,16 +233,47 @@ impl ModelStore {
     }
 }
 
-/// Resolves the store root: explicit path, else `$AOUN_MODELS_DIR`, else the user data dir.
+/// Resolves the store root to read models from: the explicit path, else `$AOUN_MODELS_DIR`, else
+/// the user's folder (`<user data dir>/aoun/models`) when it holds anything, else the pack
+/// installed with the program (see [`bundled_root`]) when there is one, else the user's folder.
 pub fn resolve_root(explicit: Option<PathBuf>) -> Result<PathBuf, ModelError> {
-    if let Some(p) = explicit {
-        return Ok(p);
+    if let Some(root) = explicit.or_else(env_root) {
+        return Ok(root);
     }
-    if let Some(p) = std::env::var_os(MODELS_DIR_ENV).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
+    let user = user_root()?;
+    Ok(match bundled_root() {
+        Some(bundled) if !holds_anything(&user) => bundled,
+        _ => user,
+    })
+}
+
+/// The model pack a package installed beside the program: `<prefix>/lib/aoun/models` for a
+/// program in `<prefix>/bin` (the .deb puts `aoun` and `aoun-app` in `/usr/bin`), when it exists.
+pub fn bundled_root() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let root = exe
+        .parent()?
+        .parent()?
+        .join("lib")
+        .join("aoun")
+        .join("models");
+    root.is_dir().then_some(root)
+}
+
+fn env_root() -> Option<PathBuf> {
+    std::env::var_os(MODELS_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn user_root() -> Result<PathBuf, ModelError> {
     let dirs = directories::ProjectDirs::from("", "", "aoun").ok_or(ModelError::NoDataDir)?;
     Ok(dirs.data_dir().join("models"))
+}
+
+/// An empty folder left by an import that never started does not hide the installed pack.
+fn holds_anything(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
 }
 
 pub(crate) struct Fingerprint {

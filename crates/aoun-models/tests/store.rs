@@ -395,18 +395,31 @@ fn an_exported_pack_installs_elsewhere_by_copy_and_is_verified() -> anyhow::Resu
     let manifest = || Manifest::parse(&fx.manifest_text, "test");
     let stick = fx.root.with_file_name("stick");
     // Nothing installed: nothing to copy, and every model is named as left out.
-    let empty = export(&store, Pack::Registry, &stick, &mut NoProgress)?;
+    let empty = export(&store, Pack::Registry, &[], &stick, &mut NoProgress)?;
     assert!(empty.installed.is_empty());
     assert_eq!(empty.skipped.len(), 3);
 
     fetch_with(&store, &fx.options(), &mut NoProgress)?;
     let mut rec = Recorder::default();
-    let report = export(&store, Pack::Registry, &stick, &mut rec)?;
+    let report = export(&store, Pack::Registry, &[], &stick, &mut rec)?;
     assert_eq!(report.installed, ["demo-voice", "demo-dict", "demo-split"]);
     assert!(report.skipped.is_empty());
     assert!(rec.bytes > 0);
     // Again: only checked.
-    assert!(export(&store, Pack::Registry, &stick, &mut NoProgress)?.nothing_to_do());
+    assert!(export(&store, Pack::Registry, &[], &stick, &mut NoProgress)?.nothing_to_do());
+
+    // Only the models named: a package that carries the runtime without the models.
+    let part = fx.root.with_file_name("part");
+    let only = ["demo-dict".to_string()];
+    let report = export(&store, Pack::Registry, &only, &part, &mut NoProgress)?;
+    assert_eq!(report.installed, ["demo-dict"]);
+    assert!(!part.join("demo-voice").exists());
+    let unknown = ["nope".to_string()];
+    let err = export(&store, Pack::Registry, &unknown, &part, &mut NoProgress).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "there is no model `nope` in the model manifest"
+    );
 
     // The stick is a pack folder: another machine installs from it, no archive needed.
     let other = ModelStore::open_with_manifest(Some(fx.root.with_file_name("other")), manifest()?)?;
