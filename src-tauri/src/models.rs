@@ -31,7 +31,7 @@ pub fn import(app: AppHandle, models_dir: Option<PathBuf>, folder: PathBuf) {
             shown: Instant::now(),
             moved: false,
         };
-        let outcome = ModelStore::open_for_install(models_dir).and_then(|store| {
+        let outcome = ModelStore::open(models_dir).and_then(|store| {
             aoun_models::fetch_with(
                 &store,
                 &FetchOptions::from_folder(Pack::Registry, &folder),

@@ -138,16 +138,28 @@ fn checks(models_dir: Option<PathBuf>) -> Vec<Check> {
 
 fn model_checks(store: &ModelStore) -> Vec<Check> {
     let root = store.root();
-    let mut checks = vec![if root.is_dir() {
-        Check::ok("models folder", root.display().to_string())
-    } else {
-        Check::bad(
+    let mut checks = vec![match (root.is_dir(), store.bundled()) {
+        (true, _) => Check::ok("models folder", root.display().to_string()),
+        (false, Some(_)) => Check::ok(
+            "models folder",
+            format!(
+                "{} (not made yet: nothing added to the pack that came with Aoun)",
+                root.display()
+            ),
+        ),
+        (false, None) => Check::bad(
             "models folder",
             State::Missing,
             format!("{} does not exist", root.display()),
             MODEL_FIX,
-        )
+        ),
     }];
+    if let Some(bundled) = store.bundled() {
+        checks.push(Check::ok(
+            "models installed with Aoun",
+            bundled.display().to_string(),
+        ));
+    }
     let mut optional = (0, 0);
     for status in store.status() {
         if status.pack != Pack::Registry {

@@ -12,7 +12,7 @@ pub fn fetch(
     from: Option<PathBuf>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = ModelStore::open_for_install(models_dir)?;
+    let store = ModelStore::open(models_dir)?;
     let pack: Pack = pack.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let options = match from {
         Some(dir) => FetchOptions::from_folder(pack, dir),

@@ -131,8 +131,14 @@ fn the_package_with_models_installs_with_dpkg_and_answers_a_spoken_question() {
     let models = root.join("usr/lib/aoun/models");
     assert!(root.join("usr/share/applications/Aoun.desktop").is_file());
     // The kiosk session (packaging/linux) comes with it, to be enabled by the office.
-    assert!(root.join("usr/lib/systemd/system/aoun-kiosk.service").is_file());
+    assert!(root
+        .join("usr/lib/systemd/system/aoun-kiosk.service")
+        .is_file());
     assert!(root.join("etc/pam.d/aoun-kiosk").is_file());
+    assert!(root.join("usr/lib/aoun/aoun-usb-update").is_file());
+    assert!(root
+        .join("usr/lib/udev/rules.d/90-aoun-usb-update.rules")
+        .is_file());
     assert!(models.join("espeak-ng-data/espeak-ng-data").is_dir());
     assert!(std::fs::read_dir(models.join("onnxruntime"))
         .unwrap()
@@ -145,9 +151,9 @@ fn the_package_with_models_installs_with_dpkg_and_answers_a_spoken_question() {
     // The doctor finds the package's models, runtime and voices for a user who has none.
     let (fine, checks) = doctor(root);
     assert!(fine, "{checks:?}");
-    let folder = check(&checks, "models folder");
+    let bundled = check(&checks, "models installed with Aoun");
     assert_eq!(
-        (folder.1.as_str(), Path::new(&folder.2)),
+        (bundled.1.as_str(), Path::new(&bundled.2)),
         ("ok", models.as_path())
     );
     for what in [
@@ -230,4 +236,51 @@ fn the_package_without_models_carries_the_runtime_and_the_doctor_says_what_is_mi
     let stt = check(&checks, "model whisper-base");
     assert_ne!(stt.1, "ok");
     assert!(stt.2.contains("not installed"), "{stt:?}");
+
+    // The models come on a USB stick (without the runtime, which the package has): installed in
+    // the user's folder, they work with the package's runtime.
+    let stick = root.join("stick");
+    let (models, stick_arg) = (models_root(), stick.display().to_string());
+    let mut export = vec![
+        "--models-dir",
+        models.to_str().unwrap(),
+        "models",
+        "export",
+        &stick_arg,
+    ];
+    for id in [
+        "whisper-base",
+        "smollm2-135m-instruct",
+        "piper-en_US-joe-medium",
+        "tashkeel",
+        "silero-vad",
+    ] {
+        export.extend(["--only", id]);
+    }
+    let out = common::aoun(&export);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stick.join("onnxruntime").exists());
+    let out = installed(
+        root,
+        "aoun",
+        &["models", "fetch", "--from", stick.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (fine, checks) = doctor(root);
+    assert!(fine, "{checks:?}");
+    let user = root.join("home/person/.local/share/aoun/models");
+    assert!(user.join("whisper-base").is_dir());
+    assert!(
+        !user.join("onnxruntime").exists(),
+        "the package's runtime is not copied"
+    );
+    assert_eq!(check(&checks, "voice en").2, "piper piper-en_US-joe-medium");
 }

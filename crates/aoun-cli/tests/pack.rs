@@ -419,3 +419,53 @@ fn a_signed_model_pack_is_verified_before_it_is_fetched() {
     // The signature passes; the fetch then looks for the archives.
     assert_refused(&office.install(&models), "no wheel or source archive of");
 }
+
+/// The kiosk's USB update (packaging/linux/aoun-usb-update, which udev starts when a stick is
+/// plugged in) run on a folder, as the current user and without restarting a kiosk: every signed
+/// update in `aoun-update/` is installed, a foreign one refused without harm.
+#[test]
+fn a_usb_stick_of_signed_updates_installs_without_a_keyboard() {
+    let office = Office::new();
+    let good = office.update("stick/aoun-update/guide", 650);
+    office.sign(&good, "office.key");
+    let foreign = Office::new();
+    let other = office.update("stick/aoun-update/other", 800);
+    foreign.sign(&other, "office.key");
+
+    let plug_in = || {
+        let me = Command::new("id").arg("-un").output().unwrap();
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/linux/aoun-usb-update");
+        Command::new(script)
+            .args(["--folder", office.path("stick").to_str().unwrap()])
+            .env("AOUN_TRUST", office.path("office.pub"))
+            .env(
+                "AOUN_KIOSK_USER",
+                String::from_utf8(me.stdout).unwrap().trim(),
+            )
+            .env("AOUN_KIOSK_UNIT", "")
+            .env("AOUN_BIN", env!("CARGO_BIN_EXE_aoun"))
+            .env("AOUN_GUIDE_DIR", office.installed())
+            .env("AOUN_MODELS_DIR", office.path("data/models"))
+            .output()
+            .expect("run aoun-usb-update")
+    };
+    let output = plug_in();
+    let said = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{said}{stderr}");
+    assert!(said.contains("installed the update guide"), "{said}");
+    assert!(stderr.contains("refused the update other"), "{stderr}");
+    assert!(stderr.contains("signed with a key"), "{stderr}");
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    fs::remove_dir_all(&other).unwrap();
+    let output = plug_in();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("updates installed: 1, refused: 0"));
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+}

@@ -170,3 +170,58 @@ fn service_passes_systemd_analyze_verify() {
     );
     assert!(output.status.success() && said.trim().is_empty(), "{said}");
 }
+
+/// The USB update is wired end to end in the package: udev's rule starts the template unit, which
+/// runs the script where the package puts it, only where the office installed its key; the kiosk
+/// unit and programs are where the package puts them too.
+#[test]
+fn the_package_wires_the_usb_update_and_the_kiosk_to_their_files() {
+    let linux = packaging().join("linux");
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src-tauri/tauri.deb.conf.json");
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(conf).unwrap()).unwrap();
+    let files = conf["bundle"]["linux"]["deb"]["files"].as_object().unwrap();
+    let source_of = |installed: &str| {
+        let source = files[installed]
+            .as_str()
+            .unwrap_or_else(|| panic!("{installed} packaged"));
+        source.trim_start_matches("../packaging/linux/").to_string()
+    };
+
+    let rule = std::fs::read_to_string(linux.join("90-aoun-usb-update.rules")).unwrap();
+    assert!(
+        rule.contains(r#"ENV{SYSTEMD_WANTS}+="aoun-usb-update@%k.service""#),
+        "{rule}"
+    );
+    assert_eq!(
+        source_of("/usr/lib/udev/rules.d/90-aoun-usb-update.rules"),
+        "90-aoun-usb-update.rules"
+    );
+    let unit_name = "aoun-usb-update@.service";
+    assert_eq!(
+        source_of(&format!("/usr/lib/systemd/system/{unit_name}")),
+        unit_name
+    );
+    let unit = parse_unit(&std::fs::read_to_string(linux.join(unit_name)).unwrap());
+    let exec = value(&unit, "Service", "ExecStart");
+    let script = exec.split_whitespace().next().unwrap();
+    assert_eq!(source_of(script), "aoun-usb-update");
+    assert_eq!(
+        value(&unit, "Unit", "ConditionPathExists"),
+        "/etc/aoun/office.pub"
+    );
+
+    assert_eq!(
+        source_of("/usr/lib/systemd/system/aoun-kiosk.service"),
+        "aoun-kiosk.service"
+    );
+    let app = value(&kiosk_unit(), "Service", "ExecStart")
+        .split_whitespace()
+        .find(|w| w.ends_with("/aoun-app"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app, "/usr/bin/aoun-app",
+        "the package installs the app there"
+    );
+}

@@ -85,7 +85,7 @@ pub fn install_update(
         });
     }
     let signed = verify_folder(folder, trusted)?;
-    let store = ModelStore::open_for_install(models_dir)?;
+    let store = ModelStore::open(models_dir)?;
     let options = FetchOptions::from_folder(models_pack, folder);
     let report = aoun_models::fetch_with(&store, &options, progress)?;
     Ok(Installed::Models { signed, report })

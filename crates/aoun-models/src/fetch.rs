@@ -245,9 +245,13 @@ pub fn fetch_with(
                 Err(ModelError::NotInstalled { .. }) => todo.push(spec),
                 Err(e @ (ModelError::Corrupt { .. } | ModelError::WrongSize { .. })) => {
                     progress.message(&format!("{e}"));
+                    // A damaged file of the bundled pack stays where it is, shadowed by the
+                    // copy installed in the store's own folder.
                     let path = store.path_of(spec);
-                    let aside = move_aside(&path)?;
-                    progress.message(&format!("moved the damaged file to {}", aside.display()));
+                    if path.exists() {
+                        let aside = move_aside(&path)?;
+                        progress.message(&format!("moved the damaged file to {}", aside.display()));
+                    }
                     todo.push(spec);
                 }
                 Err(e) => return Err(e),

@@ -18,7 +18,10 @@ const STAMP_SUFFIX: &str = ".verified";
 /// A folder holding installed models, laid out as the manifest's paths say.
 #[derive(Debug, Clone)]
 pub struct ModelStore {
+    /// Where models are installed, and read from first.
     root: PathBuf,
+    /// The read-only pack installed with the program, read for models missing from `root`.
+    bundled: Option<PathBuf>,
     manifest: Manifest,
 }
 
@@ -49,21 +52,12 @@ pub struct ModelStatus {
 }
 
 impl ModelStore {
-    /// Opens the store with the manifest built into the program, to read models from: the root is
-    /// [`resolve_root`]'s. The folder need not exist yet.
+    /// Opens the store with the manifest built into the program. The root is `root` when given,
+    /// else `$AOUN_MODELS_DIR`, else `<user data dir>/aoun/models`. The folder need not exist yet.
+    /// With neither of the first two, a model missing from the user's folder is read from the
+    /// pack installed with the program, when there is one (see [`bundled_root`]).
     pub fn open(root: Option<PathBuf>) -> Result<ModelStore, ModelError> {
         ModelStore::open_with_manifest(root, Manifest::embedded()?)
-    }
-
-    /// Opens the store that fetching and importing write to: `root` when given, else
-    /// `$AOUN_MODELS_DIR`, else the user's own folder, never the read-only pack installed with
-    /// the program.
-    pub fn open_for_install(root: Option<PathBuf>) -> Result<ModelStore, ModelError> {
-        let root = match root.or_else(env_root) {
-            Some(root) => root,
-            None => user_root()?,
-        };
-        ModelStore::open(Some(root))
     }
 
     /// Like [`ModelStore::open`] with another manifest (for example one loaded with [`Manifest::load`]).
@@ -71,8 +65,13 @@ impl ModelStore {
         root: Option<PathBuf>,
         manifest: Manifest,
     ) -> Result<ModelStore, ModelError> {
+        let bundled = match (&root, env_root()) {
+            (None, None) => bundled_root(),
+            _ => None,
+        };
         Ok(ModelStore {
             root: resolve_root(root)?,
+            bundled,
             manifest,
         })
     }
@@ -80,6 +79,11 @@ impl ModelStore {
     /// The store's root folder.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The read-only model pack installed with the program that this store falls back on.
+    pub fn bundled(&self) -> Option<&Path> {
+        self.bundled.as_deref()
     }
 
     /// The manifest in use.
@@ -94,11 +98,10 @@ impl ModelStore {
             .ok_or_else(|| ModelError::UnknownModel { id: id.to_string() })
     }
 
-    /// Absolute path of a manifest path (whether or not it exists).
+    /// Absolute path of a manifest path in the store's own folder (whether or not it exists):
+    /// where fetching installs it.
     pub fn path_of(&self, spec: &FileSpec) -> PathBuf {
-        let mut p = self.root.clone();
-        p.extend(spec.path.split('/'));
-        p
+        under(&self.root, spec)
     }
 
     /// Path of the primary file (or directory) of a model; fails when it is not installed.
@@ -125,19 +128,18 @@ impl ModelStore {
         self.existing(entry, spec)
     }
 
+    /// The file in the store's folder, else in the bundled pack.
     fn existing(&self, entry: &ModelEntry, spec: &FileSpec) -> Result<PathBuf, ModelError> {
-        let p = self.path_of(spec);
-        let ok = match spec.kind {
+        let present = |p: &PathBuf| match spec.kind {
             FileKind::File => p.is_file(),
             FileKind::Dir => p.is_dir(),
         };
-        if ok {
-            Ok(p)
-        } else {
-            Err(ModelError::NotInstalled {
+        std::iter::once(self.path_of(spec))
+            .chain(self.bundled.iter().map(|b| under(b, spec)))
+            .find(present)
+            .ok_or_else(|| ModelError::NotInstalled {
                 id: entry.id.clone(),
             })
-        }
     }
 
     /// Checks size and sha256 of every file of a model and returns the primary path.
@@ -233,18 +235,12 @@ impl ModelStore {
     }
 }
 
-/// Resolves the store root to read models from: the explicit path, else `$AOUN_MODELS_DIR`, else
-/// the user's folder (`<user data dir>/aoun/models`) when it holds anything, else the pack
-/// installed with the program (see [`bundled_root`]) when there is one, else the user's folder.
+/// Resolves the store root: explicit path, else `$AOUN_MODELS_DIR`, else the user data dir.
 pub fn resolve_root(explicit: Option<PathBuf>) -> Result<PathBuf, ModelError> {
-    if let Some(root) = explicit.or_else(env_root) {
-        return Ok(root);
+    match explicit.or_else(env_root) {
+        Some(root) => Ok(root),
+        None => user_root(),
     }
-    let user = user_root()?;
-    Ok(match bundled_root() {
-        Some(bundled) if !holds_anything(&user) => bundled,
-        _ => user,
-    })
 }
 
 /// The model pack a package installed beside the program: `<prefix>/lib/aoun/models` for a
@@ -271,9 +267,10 @@ fn user_root() -> Result<PathBuf, ModelError> {
     Ok(dirs.data_dir().join("models"))
 }
 
-/// An empty folder left by an import that never started does not hide the installed pack.
-fn holds_anything(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+fn under(root: &Path, spec: &FileSpec) -> PathBuf {
+    let mut p = root.to_path_buf();
+    p.extend(spec.path.split('/'));
+    p
 }
 
 pub(crate) struct Fingerprint {
