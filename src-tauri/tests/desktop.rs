@@ -87,10 +87,28 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Whether display `n` is in use: its lock file names a living process. A killed Xvfb leaves its
+/// lock behind; such a stale lock (and socket) is removed.
+fn display_taken(n: u32) -> bool {
+    let lock = format!("/tmp/.X{n}-lock");
+    let Ok(owner) = std::fs::read_to_string(&lock) else {
+        return false;
+    };
+    let alive = owner
+        .trim()
+        .parse::<u32>()
+        .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+    if !alive {
+        let _ = std::fs::remove_file(&lock);
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
+    }
+    alive
+}
+
 /// Starts Xvfb on the first free display.
 fn virtual_display(xvfb: &Path) -> (Running, String) {
     for n in 90..140 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+        if display_taken(n) {
             continue;
         }
         let display = format!(":{n}");
@@ -785,16 +803,18 @@ fn files_in(dir: &Path) -> usize {
 }
 
 /// A script that starts the app, and every process it starts (WebKit's among them), under
-/// strace, recording their network calls in `trace` (without the bytes sent).
-fn traced_app(tools: &Tools, script: &Path, trace: &Path) -> PathBuf {
+/// strace, recording their network calls in `trace` (without the bytes sent), and what they
+/// write to their error output (the kiosk service's journal) in `log`.
+fn traced_app(tools: &Tools, script: &Path, trace: &Path, log: &Path) -> PathBuf {
     let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
     std::fs::write(
         script,
         format!(
-            "#!/bin/sh\nexec {} -f -qq --seccomp-bpf -s 0 -e trace=%network -o {} {} \"$@\"\n",
+            "#!/bin/sh\nexec {} -f -qq --seccomp-bpf -s 0 -e trace=%network -o {} {} \"$@\" 2>>{}\n",
             quote(&tools.strace),
             quote(trace),
             quote(Path::new(env!("CARGO_BIN_EXE_aoun-app"))),
+            quote(log),
         ),
     )
     .expect("the launch script");
@@ -837,13 +857,16 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     let tracing = std::env::temp_dir().join(format!("aoun-desktop-trace-{}", std::process::id()));
     std::fs::create_dir_all(&tracing).expect("a folder for the trace");
     let trace = tracing.join("network.trace");
-    let application = traced_app(tools, &tracing.join("aoun-app"), &trace);
+    let log = tracing.join("journal.log");
+    let application = traced_app(tools, &tracing.join("aoun-app"), &trace, &log);
     let desktop = Desktop::launch_app(
         tools,
         "kiosk",
         &[
             ("AOUN_KIOSK", "1".as_ref()),
             ("AOUN_IDLE_SECONDS", "10".as_ref()),
+            // Every message down to debug: even then no log line holds what was said.
+            ("RUST_LOG", "debug".as_ref()),
             ("AOUN_MICROPHONE_WAV", question.as_os_str()),
             ("AOUN_MODELS_DIR", models.as_os_str()),
             ("XDG_DATA_HOME", data.as_os_str()),
@@ -970,6 +993,9 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     // From its start to the wipe, neither the app nor the processes it started reached beyond
     // the machine (a name lookup included).
     let calls = std::fs::read_to_string(&trace).expect("the network trace");
+    let journal = std::fs::read_to_string(&log)
+        .expect("the app's log")
+        .to_lowercase();
     let beyond = calls_beyond_the_machine(&calls);
     let _ = std::fs::remove_dir_all(&tracing);
     assert_eq!(
@@ -987,9 +1013,17 @@ fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
     let written = files_in(&home);
     let _ = std::fs::remove_dir_all(&home);
     assert_eq!(traces, Vec::<String>::new(), "the kiosk left a trace");
+    // Nor in its log, at debug level: neither the question's words nor the answer's.
+    let logged = journal.lines().count();
+    for said in ["passport cost", "500 dirhams"] {
+        assert!(
+            !journal.contains(said),
+            "the kiosk logged {said:?}: {journal}"
+        );
+    }
     eprintln!(
         "desktop test: kiosk covers the screen ({rect}), invites {invitations:?}; heard {transcript}; answered {answer}; new person wiped it, then the attract screen said {invited}; \
-         the picture answered {second}; countdown {counting:?}, then wiped; {written} files written, none with the question or the answer; {internet_sockets} internet sockets opened, none beyond the machine\nscreenshots: {}, {}, {}",
+         the picture answered {second}; countdown {counting:?}, then wiped; {written} files written and {logged} log lines, none with the question or the answer; {internet_sockets} internet sockets opened, none beyond the machine\nscreenshots: {}, {}, {}",
         attract.display(),
         countdown.display(),
         wiped.display()

@@ -283,4 +283,20 @@ fn the_package_without_models_carries_the_runtime_and_the_doctor_says_what_is_mi
         "the package's runtime is not copied"
     );
     assert_eq!(check(&checks, "voice en").2, "piper piper-en_US-joe-medium");
+
+    // This kiosk can hand the whole pack on: exported from both folders.
+    let handed_on = root.join("stick-2");
+    let out = installed(
+        root,
+        "aoun",
+        &["models", "export", handed_on.to_str().unwrap(), "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in ["whisper-base", "onnxruntime", "espeak-ng-data"] {
+        assert!(handed_on.join(id).is_dir(), "{id} exported");
+    }
 }

@@ -291,13 +291,18 @@ pub fn export(
     }
     let target =
         ModelStore::open_with_manifest(Some(dest.to_path_buf()), store.manifest().clone())?;
-    let mut options = FetchOptions::from_folder(pack, store.root());
+    // Copied from the store's own folder, or from the pack installed with the program for the
+    // models that are only there.
+    let mut sources = vec![FetchOptions::from_folder(pack, store.root())];
+    sources.extend(store.bundled().map(|b| FetchOptions::from_folder(pack, b)));
     let mut skipped = Vec::new();
     let chosen = |id: &String| only.is_empty() || only.contains(id);
     for entry in store.manifest().pack(pack).filter(|e| chosen(&e.id)) {
         match store.status_of(entry) {
             InstallState::Installed | InstallState::Unverified => {
-                options.only.push(entry.id.clone())
+                let own = entry.files.iter().all(|f| store.path_of(f).exists());
+                let source = if own { 0 } else { sources.len() - 1 };
+                sources[source].only.push(entry.id.clone())
             }
             InstallState::Missing => skipped.push((
                 entry.id.clone(),
@@ -313,11 +318,13 @@ pub fn export(
     for (_, note) in &skipped {
         progress.message(&format!("left out: {note}"));
     }
-    let mut report = if options.only.is_empty() {
-        FetchReport::default()
-    } else {
-        fetch_with(&target, &options, progress)?
-    };
+    let mut report = FetchReport::default();
+    for options in sources.iter().filter(|o| !o.only.is_empty()) {
+        let part = fetch_with(&target, options, progress)?;
+        report.verified.extend(part.verified);
+        report.installed.extend(part.installed);
+        report.skipped.extend(part.skipped);
+    }
     report.skipped.extend(skipped);
     Ok(report)
 }
