@@ -130,6 +130,19 @@ impl std::fmt::Debug for CpalSource {
     }
 }
 
+/// While a device is looked up, alsa-lib writes its own diagnostics to the error output (a dozen
+/// lines when there is no sound card); on this thread they go to a buffer instead, and the
+/// caller's one-sentence error says what matters.
+#[cfg(target_os = "linux")]
+fn quiet_sound_system() -> Option<impl Sized> {
+    alsa::Output::local_error_handler().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quiet_sound_system() -> Option<()> {
+    None
+}
+
 /// Blocks of input kept while the consumer is busy (a few seconds at common callback sizes);
 /// older audio is dropped rather than letting memory grow.
 const INPUT_QUEUE_BLOCKS: usize = 512;
@@ -139,6 +152,7 @@ impl CpalSource {
     /// one; [`FRAME_SAMPLES`] suits Silero VAD).
     pub fn open_default(frame_len: usize) -> Result<Self, DeviceError> {
         let device_kind = DeviceKind::Microphone;
+        let _quiet = quiet_sound_system();
         let host = cpal::default_host();
         let device = host.default_input_device().ok_or(DeviceError::NotFound {
             device: device_kind,
@@ -290,6 +304,7 @@ impl CpalSink {
     /// Opens the system's default loudspeaker.
     pub fn open_default() -> Result<Self, DeviceError> {
         let device_kind = DeviceKind::Speaker;
+        let _quiet = quiet_sound_system();
         let host = cpal::default_host();
         let device = host.default_output_device().ok_or(DeviceError::NotFound {
             device: device_kind,
