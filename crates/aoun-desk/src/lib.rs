@@ -430,7 +430,7 @@ fn load_voices(store: &ModelStore) -> anyhow::Result<(Vec<Voice>, Vec<VoiceInfo>
         .into_iter()
         .map(|voice| Voice {
             languages: vec![voice.lang()],
-            engine: Box::new(voice),
+            engine: Box::new(memory::GivesMemoryBack(voice)),
         })
         .collect();
     Ok((voices, infos))
@@ -447,7 +447,6 @@ pub fn load(
     setup: &Setup,
     progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Desk> {
-    memory::give_back_large_blocks();
     let store = ModelStore::open(models_dir)?;
     let guide = guide(setup)?;
     let mut options = WhisperOptions::default();
