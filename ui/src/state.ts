@@ -65,6 +65,8 @@ export interface Problem {
 
 export interface AppState {
   lang: Lang;
+  /** The person chose the language since the last question was heard: its answer keeps it. */
+  langChosen: boolean;
   status: Status | null;
   live: LiveState;
   handsFree: boolean;
@@ -102,6 +104,7 @@ export type Action =
 export function initialState(lang: Lang): AppState {
   return {
     lang,
+    langChosen: false,
     status: null,
     live: "idle",
     handsFree: false,
@@ -189,6 +192,7 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         ...state,
         // The person speaks another language: the window follows.
         lang: heardLang(state.lang, event.transcript.language),
+        langChosen: false,
         transcript: event.transcript.text,
         attract: false,
         countdown: null,
@@ -207,7 +211,9 @@ function onLive(state: AppState, event: LiveEvent): AppState {
       const spoken = state.sentences.length > 0;
       const sentences = spoken ? state.sentences : splitSentences(event.answer.text);
       const upcoming = spoken ? remainder(event.answer.text, state.sentences) : "";
-      return { ...state, answer: event.answer, sentences, upcoming, lang: windowLang(event.answer.lang) ?? state.lang };
+      // The answer's language is the window's, unless the person chose one while it came.
+      const lang = state.langChosen ? state.lang : (windowLang(event.answer.lang) ?? state.lang);
+      return { ...state, answer: event.answer, sentences, upcoming, lang };
     }
     case "no_speech":
       return { ...state, problem: { key: "error_no_speech", detail: "" } };
@@ -231,7 +237,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case "live":
       return onLive(state, action.event);
     case "lang":
-      return { ...state, lang: action.lang };
+      return { ...state, lang: action.lang, langChosen: true };
     case "hands_free":
       return { ...state, handsFree: action.on };
     case "label":

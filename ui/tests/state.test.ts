@@ -129,6 +129,17 @@ describe("the event reducer", () => {
     expect(state.lang).toBe("ar");
   });
 
+  it("keeps a language chosen while the last answer was still coming", () => {
+    let state = run([{ type: "live", event: { event: "heard", transcript: { text: "بغيت الباسبور", language: "ar" } } }]);
+    state = run([{ type: "lang", lang: "ary" }], state);
+    state = run([{ type: "live", event: answer("لم أفهم، أي وثيقة تحتاج؟", "ar") }], state);
+    expect(state.lang).toBe("ary");
+    // The next question heard: its answer leads again.
+    state = run([{ type: "live", event: { event: "heard", transcript: { text: "Combien ?", language: "fr" } } }], state);
+    state = run([{ type: "live", event: answer("Le timbre coûte 500 dirhams.", "fr") }], state);
+    expect(state.lang).toBe("fr");
+  });
+
   it("clears the last answer when a new question is heard", () => {
     const state = run([
       { type: "live", event: answer("Old answer.") },
