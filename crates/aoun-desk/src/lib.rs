@@ -268,17 +268,15 @@ fn languages_of(codes: &[String]) -> Vec<Lang> {
         .collect()
 }
 
+/// The phraser on `device` and the milliseconds it took, with who phrased the answers when an
+/// office server is used (the caller says what the device is called).
 fn load_phraser(
     store: &ModelStore,
     setup: &Setup,
     device: candle_core::Device,
     progress: &mut dyn LoadProgress,
-    counts: &mut Option<Arc<AnswererCounts>>,
-) -> anyhow::Result<Option<(Phraser, u64)>> {
-    if setup.no_llm {
-        return Ok(None);
-    }
-    let (phraser, ms) = step("the language model", progress, || {
+) -> anyhow::Result<LanguageModelLoad> {
+    let ((phraser, server_answers), ms) = step("the language model", progress, || {
         let local = match &setup.llm {
             Some(file) => {
                 let model = GgufModel::load(file, device.clone())?;
@@ -300,7 +298,7 @@ fn load_phraser(
         };
         let Some(url) = &setup.llm_server else {
             let (model, speaks) = local.expect("the local model is required without a server");
-            return Ok(Phraser::new(Box::new(model), speaks));
+            return Ok((Phraser::new(Box::new(model), speaks), None));
         };
         let mut options = ServerOptions {
             model: setup.llm_server_model.clone(),
@@ -322,10 +320,14 @@ fn load_phraser(
             fallback,
             SERVER_RETRY_AFTER,
         );
-        *counts = Some(model.counts());
-        Ok(Phraser::new(Box::new(model), speaks))
+        let counts = model.counts();
+        Ok((Phraser::new(Box::new(model), speaks), Some(counts)))
     })?;
-    Ok(Some((phraser, ms)))
+    Ok(LanguageModelLoad {
+        phraser: Some((phraser, ms)),
+        device: None,
+        server_answers,
+    })
 }
 
 /// Notes that `stage` failed to load with `error`, and what works `instead`.
@@ -350,20 +352,16 @@ fn load_phraser_or_degrade(
     progress: &mut dyn LoadProgress,
     problems: &mut Vec<String>,
 ) -> anyhow::Result<LanguageModelLoad> {
-    let mut loaded = LanguageModelLoad::default();
     if setup.no_llm {
-        return Ok(loaded);
+        return Ok(LanguageModelLoad::default());
     }
     let (device, shown, fallback) = device::for_language_model(setup.device);
     device::tell_fallback(fallback, problems, progress);
-    match load_phraser(store, setup, device, progress, &mut loaded.server_answers) {
-        Ok(phraser) => {
-            if phraser.is_some() {
-                loaded.device = Some(shown);
-            }
-            loaded.phraser = phraser;
-            Ok(loaded)
-        }
+    match load_phraser(store, setup, device, progress) {
+        Ok(loaded) => Ok(LanguageModelLoad {
+            device: Some(shown),
+            ..loaded
+        }),
         Err(e) if setup.llm.is_some() => Err(e),
         Err(e) => {
             let instead = "answers use the content pack's own words";
