@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use aoun_audio::{CpalSink, CpalSource, DeviceError, FRAME_SAMPLES};
-use aoun_models::{InstallState, ModelStore, Pack};
+use aoun_models::{InstallState, ModelStatus, ModelStore, Pack};
 use serde::Serialize;
 
 /// The state of one check.
@@ -125,9 +125,21 @@ fn checks(models_dir: Option<PathBuf>) -> Vec<Check> {
         }
     };
     if let Some(store) = &store {
-        checks.extend(model_checks(store));
-        checks.push(runtime_check(store, "onnxruntime", "onnxruntime library"));
-        checks.push(runtime_check(store, "espeak-ng-data", "espeak-ng data"));
+        // Each model is hashed once (a read-only pack keeps no stamp of an earlier check).
+        let status = store.status();
+        checks.extend(model_checks(store, &status));
+        checks.push(runtime_check(
+            store,
+            &status,
+            "onnxruntime",
+            "onnxruntime library",
+        ));
+        checks.push(runtime_check(
+            store,
+            &status,
+            "espeak-ng-data",
+            "espeak-ng data",
+        ));
         checks.extend(voice_checks(store));
     }
     checks.push(content_check());
@@ -136,7 +148,7 @@ fn checks(models_dir: Option<PathBuf>) -> Vec<Check> {
     checks
 }
 
-fn model_checks(store: &ModelStore) -> Vec<Check> {
+fn model_checks(store: &ModelStore, status: &[ModelStatus]) -> Vec<Check> {
     let root = store.root();
     let mut checks = vec![match (root.is_dir(), store.bundled()) {
         (true, _) => Check::ok("models folder", root.display().to_string()),
@@ -161,7 +173,7 @@ fn model_checks(store: &ModelStore) -> Vec<Check> {
         ));
     }
     let mut optional = (0, 0);
-    for status in store.status() {
+    for status in status {
         if status.pack != Pack::Registry {
             optional.1 += 1;
             if matches!(
@@ -173,7 +185,7 @@ fn model_checks(store: &ModelStore) -> Vec<Check> {
             continue;
         }
         let what = format!("model {}", status.id);
-        checks.push(match status.state {
+        checks.push(match &status.state {
             InstallState::Installed => Check::ok(what, "installed and verified"),
             InstallState::Unverified => Check::ok(what, "installed (nothing to verify it against)"),
             InstallState::Missing => Check::bad(what, State::Missing, "not installed", MODEL_FIX),
@@ -196,10 +208,15 @@ fn model_checks(store: &ModelStore) -> Vec<Check> {
     checks
 }
 
-fn runtime_check(store: &ModelStore, id: &str, what: &str) -> Check {
-    match store.verified_path(id) {
-        Ok(path) => Check::ok(what, path.display().to_string()),
-        Err(e) => Check::bad(what, State::Missing, e.to_string(), MODEL_FIX),
+/// Where a runtime part of the pack is, from the state its model check found.
+fn runtime_check(store: &ModelStore, status: &[ModelStatus], id: &str, what: &str) -> Check {
+    let state = status.iter().find(|s| s.id == id).map(|s| &s.state);
+    match (state, store.path(id)) {
+        (Some(InstallState::Corrupt(why)), _) => {
+            Check::bad(what, State::Missing, why.as_str(), MODEL_FIX)
+        }
+        (_, Ok(path)) => Check::ok(what, path.display().to_string()),
+        (_, Err(e)) => Check::bad(what, State::Missing, e.to_string(), MODEL_FIX),
     }
 }
 
