@@ -151,18 +151,8 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let json = cli.json;
-    if let Command::Doctor = cli.command {
-        return match doctor::run(cli.models_dir, json) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(e) => {
-                output::print_error(&e, json);
-                ExitCode::FAILURE
-            }
-        };
-    }
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             output::print_error(&e, json);
             ExitCode::FAILURE
@@ -170,10 +160,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let json = cli.json;
     let models_dir = cli.models_dir;
-    match cli.command {
+    let done = match cli.command {
         Command::Converse { wav, out, setup } => {
             let (audio, _) = aoun_audio::read_wav(&wav)?;
             let mut desk = aoun_desk::load(models_dir, &setup, &mut Loading { quiet: json })?;
@@ -221,6 +211,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => output::check_guide(&dir, json),
         Command::Pack { action } => pack::run(action, models_dir, json),
         Command::Bench { what } => bench::run(what, models_dir),
-        Command::Doctor => doctor::run(models_dir, json).map(|_| ()),
-    }
+        // The report is the output; the exit code says whether answering is possible.
+        Command::Doctor => {
+            let ready = doctor::run(models_dir, json)?;
+            return Ok(if ready {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
