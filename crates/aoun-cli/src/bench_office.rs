@@ -280,7 +280,9 @@ pub fn run(options: OfficeBench, models_dir: Option<PathBuf>) -> anyhow::Result<
         "bench": "office",
         "server": if start_server { "llama.cpp server of llama-cpp-python, started on loopback".to_string() } else { url },
         "seconds": duration.as_secs(),
-        "deadline_ms": setup.llm_deadline_ms.unwrap_or(1500),
+        "deadline_ms": setup.llm_deadline_ms.unwrap_or_else(|| {
+            aoun_llm::ServerOptions::default().first_token_deadline.as_millis() as u64
+        }),
         "questions": questions.len(),
         "threads": threads,
         "load_ms": load_ms,
