@@ -94,8 +94,9 @@ impl Settings {
     }
 }
 
+/// Whether `code` is exactly one of the window's language codes.
 fn window_language(code: &str) -> bool {
-    matches!(code, "ar" | "ary" | "fr" | "en")
+    aoun_guide::Lang::ALL.iter().any(|lang| lang.code() == code)
 }
 
 #[cfg(test)]
