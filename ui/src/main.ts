@@ -287,10 +287,8 @@ function someoneIsThere(): void {
  * its transcript, answer and language, and the attract screen returns. */
 function wipe(): void {
   send("new_person");
-  const lang = officeLang;
-  dispatch({ type: "wipe", lang });
-  if (state.lang !== lang) languageChanged(lang);
-  translate(view, lang);
+  // Back to the office's language: `dispatch` tells the window and the session if it changed.
+  dispatch({ type: "wipe", lang: officeLang });
   if (listensWhileAttracting()) setHandsFree(true);
   else invoke("hands_free", { on: false }).catch((e) => console.warn(e));
   showAttract();
