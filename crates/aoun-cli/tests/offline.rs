@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::sample;
+use common::{models_root, sample};
 
 /// Whether this machine can run the check; the reason when it cannot.
 fn can_trace_offline() -> Result<(), String> {
@@ -34,7 +34,7 @@ fn can_trace_offline() -> Result<(), String> {
 /// Runs `aoun args` without a network and with `home` as its home, traced, and returns the
 /// trace's socket lines.
 fn network_calls_of(args: &[&str], home: &Path, trace: &Path) -> Vec<String> {
-    let models = aoun_models::resolve_root(None).expect("a models folder");
+    let models = models_root();
     let output = Command::new("unshare")
         .args(["-n", "strace", "-f", "-qq", "-e", "trace=%network", "-o"])
         .arg(trace)

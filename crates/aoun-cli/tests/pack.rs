@@ -3,10 +3,13 @@
 //! `AOUN_MODELS_DIR` point into one, so the user's data folder is never touched. Answers come
 //! from `aoun ask --no-llm`, which needs no model.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::models_root;
 use tempfile::TempDir;
 
 const FEE_QUESTION: &str = "how much does the passport cost";
@@ -335,7 +338,7 @@ fn a_damaged_installed_pack_falls_back_to_the_built_in_one() {
 fn a_signed_model_pack_installs_the_models_and_a_changed_one_is_refused() {
     let office = Office::new();
     // The installed registry pack (from `aoun models fetch`), exported as an office would carry it.
-    let installed = aoun_models::resolve_root(None).expect("a models folder");
+    let installed = models_root();
     let models = office.path("models-update");
     office.ok(&[
         "models",
