@@ -1,53 +1,8 @@
-//! The four language forms the guide understands and answers in, and language detection.
+//! Which of the four language forms a text is written in.
+
+pub use aoun_core::Lang;
 
 use crate::normalize::{is_arabic, normalize, words};
-
-/// A language form people speak at the desk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Lang {
-    /// Modern Standard Arabic.
-    Ar,
-    /// Moroccan Darija, in Arabic script or in Latin letters (Arabizi).
-    Ary,
-    /// French.
-    Fr,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// All language forms, in a fixed order.
-    pub const ALL: [Lang; 4] = [Lang::Ar, Lang::Ary, Lang::Fr, Lang::En];
-
-    /// Maps a Whisper language code (`"ar"`, `"fr"`, `"en"`; `"ary"` is accepted too) to a
-    /// language form. Whisper does not tell Darija from Arabic: `"ar"` gives [`Lang::Ar`],
-    /// which the guide refines to [`Lang::Ary`] when the text holds Darija words.
-    pub fn from_whisper_code(code: &str) -> Option<Lang> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "ar" | "ara" | "arabic" => Some(Lang::Ar),
-            "ary" | "darija" => Some(Lang::Ary),
-            "fr" | "fra" | "fre" | "french" => Some(Lang::Fr),
-            "en" | "eng" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The short code used in the content pack: `ar`, `ary`, `fr`, `en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ar => "ar",
-            Lang::Ary => "ary",
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl std::fmt::Display for Lang {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
-    }
-}
 
 /// Darija words in Arabic script.
 const DARIJA_ARABIC: &[&str] = &[

@@ -28,6 +28,7 @@ pub mod retrieve;
 use std::path::Path;
 
 pub use answer::{Answer, Prompt};
+pub use aoun_core::sentence::{Sentence, SentenceKind};
 pub use guard::GuardViolation;
 pub use lang::Lang;
 pub use pack::{Aspect, Card, Fact, LangText, Pack, PackError, PackProblem, PackSummary};
@@ -68,13 +69,26 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// The text to speak.
-    pub fn text(&self) -> &str {
+    /// What to say, sentence by sentence, each with what it is: the card's sentences and its
+    /// offer of details, or a question back.
+    pub fn sentences(&self) -> Vec<Sentence> {
         match self {
-            Reply::Answer(a) => &a.text,
-            Reply::Clarify { question, .. } => question,
-            Reply::NotUnderstood { text, .. } => text,
+            Reply::Answer(a) => {
+                let mut said = Sentence::all(&a.text, SentenceKind::Card);
+                if let Some(offer) = &a.offer {
+                    said.extend(Sentence::all(offer, SentenceKind::Offer));
+                }
+                said
+            }
+            Reply::Clarify { question: text, .. } | Reply::NotUnderstood { text, .. } => {
+                Sentence::all(text, SentenceKind::QuestionBack)
+            }
         }
+    }
+
+    /// Everything said, as one text.
+    pub fn text(&self) -> String {
+        aoun_core::sentence::join(&self.sentences())
     }
 }
 
@@ -369,10 +383,7 @@ impl Guide {
     /// speak `answer.text` instead.
     pub fn guard(&self, answer: &Answer, candidate: &str) -> Result<(), GuardViolation> {
         self.guard_facts(answer, candidate)?;
-        // What must survive a rephrasing is the answer itself, not the offer of details.
-        let offer = self.pack.phrases.details_offer.get(answer.lang);
-        let reference = answer.text.replace(offer, " ");
-        guard::check_coverage(&reference, candidate)
+        guard::check_coverage(&answer.text, candidate)
     }
 
     /// The part of [`Guide::guard`] that a sentence of a longer answer must pass on its own:
@@ -403,7 +414,7 @@ impl Guide {
         *dialogue = Dialogue {
             last_card: Some(card.id.clone()),
             last_aspect: Some(aspect),
-            offered_details: a.text.ends_with(self.pack.phrases.details_offer.get(lang)),
+            offered_details: a.offer.is_some(),
             pending_options: Vec::new(),
             pending_aspect: None,
         };

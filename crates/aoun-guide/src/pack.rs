@@ -788,7 +788,7 @@ fn check_spoken(
                 format!("the {what} text in {l} is longer than {max_chars} characters"),
             ));
         }
-        let n = sentence_count(text);
+        let n = aoun_core::sentence::count(text);
         if n > max_sentences {
             errors.push(PackError::invalid(
                 file,
@@ -807,27 +807,6 @@ fn check_spoken(
             errors.push(PackError::invalid(file, line, format!("the {what} text in {l} abbreviates the currency; write dirhams or درهم so a voice reads it right")));
         }
     }
-}
-
-/// Counts sentences: a `.`, `!`, `?` or `؟` followed by a space or the end closes one.
-pub fn sentence_count(text: &str) -> usize {
-    let chars: Vec<char> = text.trim().chars().collect();
-    let mut n = 0;
-    for (i, c) in chars.iter().enumerate() {
-        if matches!(c, '.' | '!' | '?' | '؟') {
-            let next = chars.get(i + 1);
-            if next.is_none_or(|n| n.is_whitespace()) {
-                n += 1;
-            }
-        }
-    }
-    if chars
-        .last()
-        .is_some_and(|c| !matches!(c, '.' | '!' | '?' | '؟'))
-    {
-        n += 1;
-    }
-    n
 }
 
 fn valid_date(s: &str) -> bool {
@@ -871,16 +850,6 @@ pub fn summary(pack: &Pack) -> PackSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sentences_are_counted() {
-        assert_eq!(
-            sentence_count("Allez sur passeport.ma. Payez le timbre."),
-            2
-        );
-        assert_eq!(sentence_count("واش بغيتي التفاصيل؟"), 1);
-        assert_eq!(sentence_count("no full stop"), 1);
-    }
 
     #[test]
     fn dates_are_checked() {

@@ -493,7 +493,7 @@ fn language_follows_the_speaker_and_the_hint() {
         for f in &card.facts {
             for lang in Lang::ALL {
                 assert!(
-                    aoun_guide::pack::sentence_count(f.say.get(lang)) <= 2,
+                    aoun_core::sentence::count(f.say.get(lang)) <= 2,
                     "{} {}",
                     card.id,
                     f.aspect

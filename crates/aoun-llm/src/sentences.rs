@@ -1,12 +1,11 @@
-//! Sentence boundaries in streamed text, in Latin and Arabic punctuation, and the stop rules every
-//! [`crate::LanguageModel`] applies to the text it streams.
+//! Sentence boundaries in streamed text (the end marks of [`aoun_core::sentence`]), and the stop
+//! rules every [`crate::LanguageModel`] applies to the text it streams.
 
 use std::ops::ControlFlow;
 
-use crate::{GenerateOptions, StopReason, TokenSink};
+use aoun_core::sentence::is_end;
 
-/// Characters that end a sentence (Latin, Arabic question mark, ellipsis).
-const SENTENCE_ENDS: [char; 5] = ['.', '!', '?', '؟', '…'];
+use crate::{GenerateOptions, StopReason, TokenSink};
 
 /// Counts sentences completed in streamed text.
 #[derive(Debug, Default, Clone)]
@@ -24,7 +23,7 @@ impl SentenceCounter {
                 self.complete += 1;
                 self.pending_end = false;
             } else {
-                self.pending_end = SENTENCE_ENDS.contains(&c);
+                self.pending_end = is_end(c);
             }
         }
         self.complete
@@ -98,8 +97,7 @@ impl<'o> StreamStops<'o> {
 pub(crate) fn first_sentence_end(text: &str) -> Option<usize> {
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        if SENTENCE_ENDS.contains(&c) && chars.peek().is_some_and(|(_, next)| next.is_whitespace())
-        {
+        if is_end(c) && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
             return Some(at + c.len_utf8());
         }
     }
@@ -110,10 +108,10 @@ pub(crate) fn first_sentence_end(text: &str) -> Option<usize> {
 /// there is one, otherwise close the single fragment with a full stop.
 pub fn finish_cleanly(text: &str) -> String {
     let text = text.trim();
-    if text.is_empty() || text.ends_with(SENTENCE_ENDS) {
+    if text.is_empty() || text.ends_with(is_end) {
         return text.to_string();
     }
-    match text.rfind(SENTENCE_ENDS) {
+    match text.rfind(is_end) {
         Some(end) => {
             let cut = end + text[end..].chars().next().map_or(1, char::len_utf8);
             text[..cut].trim().to_string()

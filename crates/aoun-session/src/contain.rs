@@ -7,12 +7,10 @@
 //! cannot be caught in the process; the desktop app's service restarts it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use aoun_audio::Audio;
 use aoun_llm::{ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, TokenSink};
-use aoun_stt::{SpeechToText, SttError, Transcript};
+use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
 
 /// An engine of kind `E` that is no longer called once it has panicked.
@@ -52,18 +50,15 @@ impl SpeechToText for Contained<dyn SpeechToText> {
         &mut self,
         samples: &[f32],
         language: Option<&str>,
+        cancel: &CancelToken,
     ) -> Result<Transcript, SttError> {
-        self.call(|e| e.transcribe(samples, language))
+        self.call(|e| e.transcribe(samples, language, cancel))
             .unwrap_or_else(|reason| Err(SttError::Engine(reason)))
     }
 
     fn detect_language(&mut self, samples: &[f32]) -> Result<Option<(String, f32)>, SttError> {
         self.call(|e| e.detect_language(samples))
             .unwrap_or_else(|reason| Err(SttError::Engine(reason)))
-    }
-
-    fn stop_handle(&self) -> Option<Arc<AtomicBool>> {
-        self.engine.stop_handle()
     }
 }
 

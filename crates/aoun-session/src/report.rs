@@ -1,7 +1,7 @@
 //! What a turn reports: transcript, answer, audio and per-stage milliseconds.
 
 use aoun_audio::Audio;
-use aoun_guide::Reply;
+use aoun_guide::{Reply, Sentence};
 use aoun_stt::Transcript;
 use serde::Serialize;
 
@@ -20,8 +20,13 @@ pub struct StageTimings {
     pub llm_ms: Option<u64>,
     /// Speech synthesis of the first sentence.
     pub tts_first_audio_ms: Option<u64>,
-    /// Speech synthesis of the whole answer.
+    /// Speech synthesis of the whole answer (the voice's own working time).
     pub tts_ms: Option<u64>,
+    /// How long the language model and the voice worked at the same time: the model writes
+    /// its next sentence while the voice synthesizes the one before.
+    pub llm_tts_overlap_ms: Option<u64>,
+    /// From the question (its transcript, or the typed text) to the last sentence synthesized.
+    pub answer_ms: u64,
     /// The whole turn (in a live session: from the end of the utterance; its speech may have
     /// been recognised before, during the person's pause).
     pub total_ms: u64,
@@ -44,13 +49,17 @@ pub enum AnswerSource {
     Clarify,
     /// Nothing was understood.
     NotUnderstood,
+    /// No answer: a control's spoken name, or another text said on request.
+    Label,
 }
 
 /// The answer of a turn.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AnswerReport {
-    /// The words spoken.
+    /// The words spoken, as one text.
     pub text: String,
+    /// The sentences spoken, each with what it is (card, model, offer, question back).
+    pub sentences: Vec<Sentence>,
     /// Language code of the answer: `ar`, `ary` (Darija), `fr` or `en`.
     #[serde(serialize_with = "lang_code")]
     pub lang: aoun_guide::Lang,
@@ -73,10 +82,27 @@ fn lang_code<S: serde::Serializer>(lang: &aoun_guide::Lang, s: S) -> Result<S::O
 }
 
 impl AnswerReport {
+    /// The report of a text said on request, which answers nothing.
+    pub fn label(text: &str, lang: aoun_guide::Lang) -> Self {
+        let sentences = Sentence::all(text, aoun_guide::SentenceKind::Label);
+        AnswerReport {
+            text: aoun_core::sentence::join(&sentences),
+            sentences,
+            lang,
+            source: AnswerSource::Label,
+            card: None,
+            aspect: None,
+            options: Vec::new(),
+            rejected: None,
+            generated_tokens: None,
+        }
+    }
+
     /// The report of a guide reply, before any model phrasing.
     pub fn from_reply(reply: &Reply) -> Self {
         let base = |text: &str, lang, source| AnswerReport {
             text: text.to_string(),
+            sentences: reply.sentences(),
             lang,
             source,
             card: None,
@@ -89,7 +115,7 @@ impl AnswerReport {
             Reply::Answer(a) => AnswerReport {
                 card: Some(a.card_id.clone()),
                 aspect: Some(a.aspect.name().to_string()),
-                ..base(&a.text, a.lang, AnswerSource::Template)
+                ..base(&reply.text(), a.lang, AnswerSource::Template)
             },
             Reply::Clarify {
                 question,

@@ -2,7 +2,7 @@
 //! (needs `aoun models fetch`).
 
 use aoun_models::ModelStore;
-use aoun_stt::{SpeechToText, WhisperOptions, WhisperStt};
+use aoun_stt::{CancelToken, SpeechToText, WhisperOptions, WhisperStt};
 use aoun_tts::{PiperVoice, SpeechRuntime, TextToSpeech};
 
 const SENTENCES: [&str; 3] = [
@@ -70,7 +70,9 @@ fn word_error_rate_of_the_english_voice_is_at_most_ten_percent() {
         let (language, probability) = stt.detect_language(first_second).unwrap().unwrap();
         assert_eq!(language, "en", "{sentence}");
         assert!(probability > 0.5, "{sentence}: {probability}");
-        let transcript = stt.transcribe(&speech.samples, None).unwrap();
+        let transcript = stt
+            .transcribe(&speech.samples, None, &CancelToken::new())
+            .unwrap();
         assert_eq!(transcript.language, "en", "{sentence}");
         let reference = words(sentence);
         let heard = words(&transcript.text);
@@ -110,26 +112,30 @@ fn a_transcription_can_be_stopped_and_the_next_one_works() {
     )))
     .unwrap();
     let speech = speech.resampled(16_000);
-    let stop = stt.stop_handle().expect("whisper can be stopped");
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    // Keeps asking to stop until the transcription returns, whenever it starts.
+    // Cancelled from another thread while it runs (or, on a slow start, before it does: a
+    // token is never reset, so that stop is not lost either).
+    let cancel = CancelToken::new();
     let stopper = {
-        let (stop, done) = (stop.clone(), done.clone());
+        let cancel = cancel.clone();
         std::thread::spawn(move || {
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            cancel.cancel();
         })
     };
-    let stopped = stt.transcribe(&speech.samples, Some("en"));
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let stopped = stt.transcribe(&speech.samples, Some("en"), &cancel);
     stopper.join().unwrap();
     assert!(
         matches!(stopped, Err(aoun_stt::SttError::Stopped)),
         "{stopped:?}"
     );
-    let heard = stt.transcribe(&speech.samples, Some("en")).unwrap();
+    let again = stt.transcribe(&speech.samples, Some("en"), &cancel);
+    assert!(
+        matches!(again, Err(aoun_stt::SttError::Stopped)),
+        "{again:?}"
+    );
+    let heard = stt
+        .transcribe(&speech.samples, Some("en"), &CancelToken::new())
+        .unwrap();
     assert!(
         heard.text.to_lowercase().contains("passport"),
         "{}",

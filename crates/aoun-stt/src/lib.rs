@@ -3,8 +3,7 @@
 //! [`SpeechToText`] is the one interface the rest of Aoun knows; [`WhisperStt`] implements it with
 //! whisper.cpp (through whisper-rs) on a ggml model file.
 
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+pub use aoun_core::CancelToken;
 
 mod gpu;
 mod stop;
@@ -29,11 +28,13 @@ pub trait SpeechToText: Send {
     /// Transcribes one utterance of 16 kHz mono samples.
     ///
     /// `language` forces a language (ISO 639-1); `None` detects it among the languages the
-    /// implementation was configured for.
+    /// implementation was configured for. Once `cancel` is cancelled (from any thread, before or
+    /// during the run) the run stops with [`SttError::Stopped`].
     fn transcribe(
         &mut self,
         samples: &[f32],
         language: Option<&str>,
+        cancel: &CancelToken,
     ) -> Result<Transcript, SttError>;
 
     /// The most probable language of the speech (ISO 639-1, among the configured ones) and its
@@ -43,13 +44,6 @@ pub trait SpeechToText: Send {
     fn detect_language(&mut self, samples: &[f32]) -> Result<Option<(String, f32)>, SttError> {
         let _ = samples;
         Ok(None)
-    }
-
-    /// A flag that stops the transcription under way ([`SttError::Stopped`]) when set from
-    /// another thread, for work that turned out useless (the person went on speaking after a
-    /// pause); each transcription clears it as it starts. `None` when it cannot be stopped.
-    fn stop_handle(&self) -> Option<Arc<AtomicBool>> {
-        None
     }
 }
 
@@ -71,7 +65,7 @@ pub enum SttError {
     /// whisper.cpp failed while running.
     #[error("speech recognition failed: {0}")]
     Engine(String),
-    /// The recognition under way was stopped through [`SpeechToText::stop_handle`].
+    /// The recognition was cancelled through its [`CancelToken`].
     #[error("speech recognition was stopped")]
     Stopped,
 }

@@ -1,14 +1,12 @@
 //! whisper.cpp behind [`SpeechToText`].
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
-use crate::{SpeechToText, SttError, Transcript};
+use crate::{CancelToken, SpeechToText, SttError, Transcript};
 
 /// Whisper's encoder sees 50 audio-context positions per second of audio.
 const CONTEXT_PER_SECOND: f32 = 50.0;
@@ -58,8 +56,6 @@ pub struct WhisperStt {
     state: WhisperState,
     _context: WhisperContext,
     options: WhisperOptions,
-    /// Set from another thread to stop the run under way.
-    stop: Arc<AtomicBool>,
 }
 
 impl WhisperStt {
@@ -86,11 +82,10 @@ impl WhisperStt {
             state,
             _context: context,
             options,
-            stop: Arc::default(),
         };
         // whisper.cpp detects the language with the audio context of the previous run; one short
         // run now makes that a small context from the first question on.
-        stt.run(&[0.0; 16_000], Some("en"))?;
+        stt.run(&[0.0; 16_000], Some("en"), &CancelToken::new())?;
         Ok(stt)
     }
 
@@ -106,11 +101,12 @@ impl WhisperStt {
     }
 
     /// Runs recognition; `language` `None` lets whisper.cpp detect it. Returns the text and the
-    /// language used.
+    /// language used; stops as soon as `cancel` is cancelled.
     fn run(
         &mut self,
         samples: &[f32],
         language: Option<&str>,
+        cancel: &CancelToken,
     ) -> Result<(String, String), SttError> {
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         params.set_n_threads(self.options.threads.max(1) as i32);
@@ -124,11 +120,13 @@ impl WhisperStt {
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
         params.set_suppress_nst(true);
-        self.stop.store(false, Ordering::SeqCst);
-        // The flag lives in `self`, which outlives the run.
-        crate::stop::stop_when(&mut params, &self.stop);
+        if cancel.is_cancelled() {
+            return Err(SttError::Stopped);
+        }
+        // The token is borrowed for the whole call, so it outlives the run.
+        crate::stop::stop_when(&mut params, cancel);
         let outcome = self.state.full(params, samples);
-        if self.stop.load(Ordering::SeqCst) {
+        if cancel.is_cancelled() {
             return Err(SttError::Stopped);
         }
         outcome.map_err(|e| SttError::Engine(e.to_string()))?;
@@ -167,6 +165,7 @@ impl SpeechToText for WhisperStt {
         &mut self,
         samples: &[f32],
         language: Option<&str>,
+        cancel: &CancelToken,
     ) -> Result<Transcript, SttError> {
         if samples.is_empty() {
             return Err(SttError::NoAudio);
@@ -175,7 +174,7 @@ impl SpeechToText for WhisperStt {
             if whisper_rs::get_lang_id(code).is_none() {
                 return Err(SttError::UnknownLanguage(code.to_string()));
             }
-            let (text, language) = self.run(samples, Some(code))?;
+            let (text, language) = self.run(samples, Some(code), cancel)?;
             return Ok(Transcript {
                 text,
                 language,
@@ -184,7 +183,7 @@ impl SpeechToText for WhisperStt {
         }
         // One pass detects and transcribes; only when whisper.cpp picks a language outside the
         // allowed ones is the clip transcribed again, in the best allowed language.
-        let (text, detected) = self.run(samples, None)?;
+        let (text, detected) = self.run(samples, None, cancel)?;
         if self.options.languages.contains(&detected) {
             return Ok(Transcript {
                 text,
@@ -194,7 +193,7 @@ impl SpeechToText for WhisperStt {
         }
         let (language, probability) = self.best_allowed_language()?;
         tracing::debug!(%detected, %language, "detected language outside the allowed set");
-        let (text, language) = self.run(samples, Some(&language))?;
+        let (text, language) = self.run(samples, Some(&language), cancel)?;
         Ok(Transcript {
             text,
             language,
@@ -210,9 +209,5 @@ impl SpeechToText for WhisperStt {
             .pcm_to_mel(samples, self.options.threads.max(1))
             .map_err(|e| SttError::Engine(e.to_string()))?;
         self.best_allowed_language().map(Some)
-    }
-
-    fn stop_handle(&self) -> Option<Arc<AtomicBool>> {
-        Some(Arc::clone(&self.stop))
     }
 }

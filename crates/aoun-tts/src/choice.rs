@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use aoun_guide::Lang;
+use aoun_core::Lang;
 
 use crate::espeak::EspeakVoice;
 use crate::language::{share, LanguageVoice, SharedDiacritizer, SharedEngine};

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use aoun_audio::Audio;
-use aoun_guide::Lang;
+use aoun_core::Lang;
 
 use crate::loudness::Loudness;
 use crate::script::{split_runs, Run, Script};

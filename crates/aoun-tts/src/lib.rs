@@ -9,7 +9,7 @@
 //!   French voice ([`split_runs`]), every sentence at one loudness ([`Loudness`]).
 //!
 //! [`choose_voices`] and [`VoiceSet`] pick and load a voice per language from the installed
-//! ones; [`SentenceStream`] and [`speak_sentences`] hand audio over sentence by sentence.
+//! ones; [`SentenceStream`] hands audio over one spoken chunk at a time.
 
 mod choice;
 mod espeak;
@@ -31,10 +31,7 @@ pub use loudness::{speech_level_dbfs, Loudness};
 pub use numbers::{cardinal, digits, MAX_SPOKEN};
 pub use piper::{voice_config, PiperVoice, SpeechRuntime};
 pub use script::{split_runs, unsupported_letter, Run, Script};
-pub use stream::{
-    check_speakable, speak_sentences, split_sentences, whole_sentences, SentenceStream,
-    SpokenSentence,
-};
+pub use stream::{check_speakable, SentenceStream, SpokenSentence};
 pub use tashkeel::Diacritizer;
 pub use verbalize::{amount, say_date, say_time, verbalize};
 

@@ -1,6 +1,6 @@
 //! Cardinal numbers in words: Modern Standard Arabic, Moroccan Darija, French and English.
 
-use aoun_guide::Lang;
+use aoun_core::Lang;
 
 /// The largest number spoken as one quantity; longer digit strings are read digit by digit.
 pub const MAX_SPOKEN: u64 = 999_999_999_999;

@@ -1,63 +1,13 @@
-//! Sentence by sentence: the first sentence is synthesized and handed over while the rest waits,
-//! so playback can start early.
+//! Sentence by sentence: the first spoken chunk is synthesized and handed over while the rest
+//! waits, so playback can start early.
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
 use aoun_audio::Audio;
+use aoun_core::sentence;
 
 use crate::{script, TextToSpeech, TtsError};
-
-/// A sentence longer than this (characters) is cut at a comma.
-const LONG_SENTENCE: usize = 160;
-/// The first sentence is cut at a comma past this many characters, so the first audio comes
-/// soon: playback starts while the rest of the sentence is synthesized.
-const FIRST_CHUNK: usize = 30;
-
-/// Splits text into sentences for synthesis, keeping each end mark with its sentence. A line
-/// break ends a sentence too; the first sentence is cut after a comma once it is a few words
-/// long (for a quick first audio), and any very long sentence after a comma too.
-pub fn split_sentences(text: &str) -> Vec<String> {
-    split(text, true)
-}
-
-/// Splits text into whole sentences (at end marks and line breaks only), each with its mark.
-pub fn whole_sentences(text: &str) -> Vec<String> {
-    split(text, false)
-}
-
-fn split(text: &str, cut_at_commas: bool) -> Vec<String> {
-    let mut sentences = Vec::new();
-    let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        current.push(c);
-        let next_is_space = chars.peek().is_none_or(|n| n.is_whitespace());
-        let ends = matches!(c, '.' | '!' | '?' | '؟' | '…' | '۔') && next_is_space
-            || c == '\n'
-            || cut_at_commas
-                && matches!(c, ',' | '،' | ';' | '؛')
-                && next_is_space
-                && current.chars().count()
-                    > if sentences.is_empty() {
-                        FIRST_CHUNK
-                    } else {
-                        LONG_SENTENCE
-                    };
-        if ends {
-            let sentence = current.trim();
-            if !sentence.is_empty() {
-                sentences.push(sentence.to_string());
-            }
-            current.clear();
-        }
-    }
-    let rest = current.trim();
-    if !rest.is_empty() {
-        sentences.push(rest.to_string());
-    }
-    sentences
-}
 
 /// Checks that `text` can be spoken at all: not empty, and only in scripts Aoun's voices read.
 pub fn check_speakable(text: &str) -> Result<(), TtsError> {
@@ -98,8 +48,9 @@ impl<'a> SentenceStream<'a> {
     /// After an error the stream ends.
     pub fn new(engine: &'a mut dyn TextToSpeech, text: &str) -> Result<Self, TtsError> {
         check_speakable(text)?;
-        let sentences: VecDeque<String> = split_sentences(text)
-            .into_iter()
+        let sentences: VecDeque<String> = sentence::sentences(text)
+            .iter()
+            .flat_map(|whole| sentence::spoken_chunks(whole))
             .filter(|s| s.chars().any(char::is_alphanumeric))
             .collect();
         Ok(Self {
@@ -137,82 +88,9 @@ impl Iterator for SentenceStream<'_> {
     }
 }
 
-/// Speaks `text` sentence by sentence, calling `on_sentence` with each one as soon as it is
-/// ready; `on_sentence` returns `false` to stop early (the person interrupted). Returns how
-/// many sentences were handed over.
-pub fn speak_sentences(
-    engine: &mut dyn TextToSpeech,
-    text: &str,
-    mut on_sentence: impl FnMut(SpokenSentence) -> bool,
-) -> Result<usize, TtsError> {
-    let mut handed = 0;
-    for sentence in SentenceStream::new(engine, text)? {
-        handed += 1;
-        if !on_sentence(sentence?) {
-            break;
-        }
-    }
-    Ok(handed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn whole_sentences_are_not_cut_at_commas() {
-        let text = "Bring your current national identity card, a birth certificate and 2 photos. \
-                    Do you want the details?";
-        assert_eq!(
-            whole_sentences(text),
-            [
-                "Bring your current national identity card, a birth certificate and 2 photos.",
-                "Do you want the details?"
-            ]
-        );
-        // Speech chunks cut the long first sentence at its comma, for an early first audio.
-        assert_eq!(
-            split_sentences(text)[0],
-            "Bring your current national identity card,"
-        );
-    }
-
-    #[test]
-    fn splits_sentences_in_latin_and_arabic_punctuation() {
-        assert_eq!(
-            split_sentences("It costs 500 dirhams. Go to the annex! Details؟ yes"),
-            [
-                "It costs 500 dirhams.",
-                "Go to the annex!",
-                "Details؟",
-                "yes"
-            ]
-        );
-        assert_eq!(
-            split_sentences("Version 3.5 is fine.\nNext line"),
-            ["Version 3.5 is fine.", "Next line"]
-        );
-        assert!(split_sentences("   ").is_empty());
-    }
-
-    #[test]
-    fn cuts_very_long_sentences_at_a_comma() {
-        let long = format!("First. {}, and then the rest.", "word ".repeat(40).trim());
-        let parts = split_sentences(&long);
-        assert_eq!(parts.len(), 3, "{parts:?}");
-        assert!(split_sentences("short, sentence.").len() == 1);
-        // The first sentence is cut sooner, for a quick first audio.
-        assert_eq!(
-            split_sentences(
-                "To renew your national identity card, bring the old card. Then wait, please."
-            ),
-            [
-                "To renew your national identity card,",
-                "bring the old card.",
-                "Then wait, please."
-            ]
-        );
-    }
 
     struct Beeper(Vec<String>);
 
@@ -240,10 +118,11 @@ mod tests {
         assert_eq!(stream.count(), 2);
         assert_eq!(beeper.0, ["One.", "Two.", "Three."]);
 
+        // A long first sentence is spoken in two chunks, for an early first audio.
         let mut beeper = Beeper(Vec::new());
-        let handed = speak_sentences(&mut beeper, "One. Two. Three.", |s| s.index < 1).unwrap();
-        assert_eq!(handed, 2);
-        assert_eq!(beeper.0.len(), 2);
+        let text = "To renew your national identity card, bring the old card. Then wait.";
+        assert_eq!(SentenceStream::new(&mut beeper, text).unwrap().count(), 3);
+        assert_eq!(beeper.0[0], "To renew your national identity card,");
     }
 
     #[test]

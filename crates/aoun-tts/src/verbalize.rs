@@ -2,7 +2,7 @@
 //! words of the answer's language before a voice reads them. Voices read digits badly (Piper's
 //! Arabic voices skip them) and a citizen must hear the fee and the hours right.
 
-use aoun_guide::Lang;
+use aoun_core::Lang;
 
 use crate::numbers::{cardinal, digits};
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use aoun_audio::Audio;
-use aoun_guide::Lang;
+use aoun_core::Lang;
 use aoun_models::ModelStore;
 use aoun_tts::{
     speech_level_dbfs, Diacritizer, LanguageVoice, PiperVoice, Script, SentenceStream,

@@ -1,0 +1,12 @@
+//! The vocabulary every part of Aoun shares, so that the engine crates depend on it rather than
+//! on each other: the language forms spoken at the desk ([`Lang`]), how text is cut into
+//! sentences ([`sentence`]), and the token that cancels one turn in every stage at once
+//! ([`CancelToken`]).
+
+mod cancel;
+mod lang;
+pub mod sentence;
+
+pub use cancel::CancelToken;
+pub use lang::Lang;
+pub use sentence::{Sentence, SentenceKind};
