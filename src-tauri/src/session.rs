@@ -273,7 +273,7 @@ impl Worker {
             },
             ..LiveConfig::default()
         };
-        let mut session = LiveSession::new(desk.into_assistant(), vad, config);
+        let mut session = LiveSession::new(desk.into_pipeline(), vad, config);
         let (events_tx, events) = mpsc::channel::<LiveEvent>();
         let app = self.app.clone();
         std::thread::spawn(move || {

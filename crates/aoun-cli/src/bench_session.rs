@@ -82,7 +82,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         ..LiveConfig::default()
     };
     let end_silence = config.endpoint.trailing_silence;
-    let mut session = LiveSession::new(desk.into_assistant(), vad, config);
+    let mut session = LiveSession::new(desk.into_pipeline(), vad, config);
     let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
     let mut failures = Vec::new();
     for (i, question) in questions.iter().enumerate() {

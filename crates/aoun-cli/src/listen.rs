@@ -88,7 +88,7 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
         language: args.setup.lang.clone(),
         ..LiveConfig::default()
     };
-    let mut session = LiveSession::new(desk.into_assistant(), vad, config);
+    let mut session = LiveSession::new(desk.into_pipeline(), vad, config);
     let (control_tx, controls) = mpsc::channel();
 
     if args.wavs.is_empty() {
@@ -168,9 +168,9 @@ fn print_event(event: &LiveEvent, json: bool) {
     match event {
         LiveEvent::State { state } => println!("[{state:?}]"),
         LiveEvent::NoSpeech => println!("(no speech heard)"),
-        LiveEvent::Heard { transcript } => println!("heard ({}): {}", transcript.language, transcript.text),
-        LiveEvent::Speaking { text } => println!("speaking: {text}"),
-        LiveEvent::Answer { answer, timings } => println!(
+        LiveEvent::Heard { transcript, .. } => println!("heard ({}): {}", transcript.language, transcript.text),
+        LiveEvent::Speaking { text, .. } => println!("speaking: {text}"),
+        LiveEvent::Answer { answer, timings, .. } => println!(
             "answer ({}, {:?}): {} | voice to first audio {} ms (speech-to-text {} ms, model first token {} ms)",
             answer.lang,
             answer.source,

@@ -181,7 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut desk =
                 aoun_desk::load_for_text(models_dir, &setup, &mut Loading { quiet: json })?;
             let hint = aoun_desk::parse_lang(setup.lang.as_deref())?;
-            let answer = desk.ask(&text, hint);
+            let answer = desk.ask(&text, hint)?;
             output::print_answer(&answer, &desk.devices, json)
         }
         Command::Say {

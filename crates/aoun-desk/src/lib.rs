@@ -16,7 +16,7 @@ use aoun_llm::{
     AnswererCounts, GgufModel, LanguageModel, OpenAiServer, ServerOptions, WithFallback,
 };
 use aoun_models::{ModelKind, ModelStore};
-use aoun_session::{AnswerReport, Assistant, Conversation, Phraser, TurnReport, Voice};
+use aoun_session::{AnswerReport, Phraser, Pipeline, Question, TurnReport, Voice};
 use aoun_stt::{WhisperOptions, WhisperStt};
 use aoun_tts::{SpeechRuntime, TextToSpeech, VoiceCandidate, VoiceSet, VoiceSource};
 use serde::Serialize;
@@ -117,8 +117,7 @@ pub struct LoadTimings {
 
 /// A loaded help desk serving one person.
 pub struct Desk {
-    assistant: Assistant,
-    conversation: Conversation,
+    pipeline: Pipeline,
     /// How long loading took.
     pub load_ms: LoadTimings,
     /// Where the models are.
@@ -180,31 +179,37 @@ impl Desk {
         }
     }
 
-    /// The engines, for a live session; the conversation so far is dropped.
-    pub fn into_assistant(self) -> Assistant {
-        self.assistant
+    /// The engines' pipeline, for a live session.
+    pub fn into_pipeline(self) -> Pipeline {
+        self.pipeline
     }
 
     /// One voice turn.
     pub fn turn(&mut self, audio: &Audio, language: Option<&str>) -> anyhow::Result<TurnReport> {
-        Ok(self
-            .assistant
-            .turn(&mut self.conversation, audio, language)?)
+        let question = Question::Spoken {
+            audio: audio.clone(),
+            language: language.map(str::to_string),
+        };
+        Ok(self.pipeline.turn(question, &mut |_| {})?)
     }
 
     /// Forgets the current person's conversation.
     pub fn new_person(&mut self) {
-        self.conversation = Conversation::default();
+        self.pipeline.new_person();
     }
 
     /// Speaks `text` with the voice for `lang`.
     pub fn say(&mut self, text: &str, lang: Lang) -> anyhow::Result<Audio> {
-        Ok(self.assistant.say(text, lang)?)
+        Ok(self.pipeline.say(text, lang)?)
     }
 
-    /// Answers typed text.
-    pub fn ask(&mut self, text: &str, hint: Option<Lang>) -> AnswerReport {
-        self.assistant.answer(&mut self.conversation, text, hint)
+    /// Answers typed text, as a spoken question is answered.
+    pub fn ask(&mut self, text: &str, lang: Option<Lang>) -> anyhow::Result<AnswerReport> {
+        let question = Question::Typed {
+            text: text.to_string(),
+            lang,
+        };
+        Ok(self.pipeline.turn(question, &mut |_| {})?.answer)
     }
 }
 
@@ -502,8 +507,7 @@ pub fn load(
     };
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
-        assistant: Assistant::new(stt, phraser.map(|(p, _)| p), voices, guide),
-        conversation: Conversation::default(),
+        pipeline: Pipeline::new(stt, phraser.map(|(p, _)| p), voices, guide),
         load_ms: LoadTimings {
             stt_ms,
             llm_ms,
@@ -534,13 +538,12 @@ pub fn load_for_text(
     let phraser = llm.phraser;
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
-        assistant: Assistant::new(
+        pipeline: Pipeline::new(
             Box::new(NoSpeechInput { reason: None }),
             phraser.map(|(p, _)| p),
             Vec::new(),
             guide,
         ),
-        conversation: Conversation::default(),
         load_ms: LoadTimings {
             llm_ms,
             ..LoadTimings::default()
@@ -567,6 +570,7 @@ impl aoun_stt::SpeechToText for NoSpeechInput {
         &mut self,
         _: &[f32],
         _: Option<&str>,
+        _: &aoun_stt::CancelToken,
     ) -> Result<aoun_stt::Transcript, aoun_stt::SttError> {
         Err(match &self.reason {
             Some(reason) => aoun_stt::SttError::Engine(reason.clone()),
@@ -583,16 +587,16 @@ pub fn say(
     rate: f32,
 ) -> anyhow::Result<Audio> {
     let store = ModelStore::open(models_dir)?;
-    let (mut voices, _) = load_voices(&store)?;
-    let Some(voice) = voices.iter_mut().find(|v| v.languages.contains(&lang)) else {
+    let (voices, _) = load_voices(&store)?;
+    if !voices.iter().any(|v| v.languages.contains(&lang)) {
         bail!("no voice is installed for the language `{lang}`");
-    };
-    voice.engine.set_rate(rate);
-    let mut assistant = Assistant::new(
+    }
+    let pipeline = Pipeline::new(
         Box::new(NoSpeechInput { reason: None }),
         None,
         voices,
         Guide::embedded(),
     );
-    Ok(assistant.say(text, lang)?)
+    pipeline.set_speech_rate(rate);
+    Ok(pipeline.say(text, lang)?)
 }

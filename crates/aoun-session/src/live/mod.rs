@@ -309,6 +309,11 @@ impl<V: Vad> LiveSession<V> {
         }
     }
 
+    /// Forgets the current person's conversation.
+    pub fn new_person(&mut self) {
+        self.pipeline.new_person();
+    }
+
     /// Runs until the source ends (the last answer is then played to its end) or until
     /// [`Control::Stop`]; every event goes to `events`. A failed device ends the turn under way,
     /// is reported as [`LiveEvent::DeviceLost`] and returned: call `run` again with a reopened
