@@ -6,8 +6,8 @@
 use aoun_audio::{read_wav, Audio};
 use aoun_guide::{Guide, Lang};
 use aoun_models::ModelStore;
-use aoun_session::{Assistant, Conversation, TurnError, Voice};
-use aoun_stt::{SpeechToText, SttError, Transcript, WhisperOptions, WhisperStt};
+use aoun_session::{Pipeline, Question, TurnError, TurnReport, Voice};
+use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript, WhisperOptions, WhisperStt};
 use aoun_tts::{TextToSpeech, TtsError};
 
 /// Passes calls to `engine` and panics on call number `panic_at` (counting from 1).
@@ -45,18 +45,33 @@ impl<E: TextToSpeech> TextToSpeech for PanicsAt<E> {
 }
 
 impl<E: SpeechToText> SpeechToText for PanicsAt<E> {
-    fn transcribe(&mut self, samples: &[f32], lang: Option<&str>) -> Result<Transcript, SttError> {
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        lang: Option<&str>,
+        cancel: &CancelToken,
+    ) -> Result<Transcript, SttError> {
         self.count();
-        self.engine.transcribe(samples, lang)
+        self.engine.transcribe(samples, lang, cancel)
     }
 }
 
-fn question() -> Audio {
+fn question() -> Question {
     let wav = format!(
         "{}/../../assets/samples/en-passport-fee.wav",
         env!("CARGO_MANIFEST_DIR")
     );
-    read_wav(std::path::Path::new(&wav)).unwrap().0
+    let audio: Audio = read_wav(std::path::Path::new(&wav)).unwrap().0;
+    Question::Spoken {
+        audio,
+        language: Some("en".into()),
+    }
+}
+
+/// A new person's turn on `question`.
+fn turn(pipeline: &Pipeline, question: Question) -> Result<TurnReport, TurnError> {
+    pipeline.new_person();
+    pipeline.turn(question, &mut |_| {})
 }
 
 fn whisper(store: &ModelStore) -> WhisperStt {
@@ -83,17 +98,12 @@ fn a_panicking_voice_leaves_the_answers_as_text_and_the_desk_answering() {
             }
         })
         .collect();
-    let mut assistant = Assistant::new(Box::new(whisper(&store)), None, voices, Guide::embedded());
-    let audio = question();
+    let pipeline = Pipeline::new(Box::new(whisper(&store)), None, voices, Guide::embedded());
 
-    let spoken = assistant
-        .turn(&mut Conversation::default(), &audio, Some("en"))
-        .unwrap();
+    let spoken = turn(&pipeline, question()).unwrap();
     assert!(spoken.audio.is_some() && spoken.unspoken.is_none());
     for _ in 0..2 {
-        let shown = assistant
-            .turn(&mut Conversation::default(), &audio, Some("en"))
-            .expect("the turn goes on without its voice");
+        let shown = turn(&pipeline, question()).expect("the turn goes on without its voice");
         assert!(shown.transcript.text.to_lowercase().contains("passport"));
         assert!(shown.answer.text.contains("500"), "{}", shown.answer.text);
         assert!(shown.audio.is_none());
@@ -109,13 +119,19 @@ fn a_panicking_voice_leaves_the_answers_as_text_and_the_desk_answering() {
 fn a_panicking_recogniser_ends_that_turn_with_a_sentence_and_typed_questions_still_answer() {
     let store = ModelStore::open(None).unwrap();
     let stt = PanicsAt::new(whisper(&store), 1);
-    let mut assistant = Assistant::new(Box::new(stt), None, Vec::new(), Guide::embedded());
-    let mut conversation = Conversation::default();
-    let heard = assistant.turn(&mut conversation, &question(), Some("en"));
+    let pipeline = Pipeline::new(Box::new(stt), None, Vec::new(), Guide::embedded());
+    let heard = turn(&pipeline, question());
     match heard {
         Err(TurnError::Stt(e)) => assert!(e.to_string().contains("internal error"), "{e}"),
         other => panic!("expected a speech recognition error, got {other:?}"),
     }
-    let typed = assistant.answer(&mut conversation, "how much does a passport cost?", None);
-    assert!(typed.text.contains("500"), "{}", typed.text);
+    let typed = turn(
+        &pipeline,
+        Question::Typed {
+            text: "how much does a passport cost?".into(),
+            lang: None,
+        },
+    )
+    .expect("a typed question is answered");
+    assert!(typed.answer.text.contains("500"), "{}", typed.answer.text);
 }

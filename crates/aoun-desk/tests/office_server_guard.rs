@@ -59,10 +59,12 @@ fn an_invented_fee_from_the_server_is_rejected_and_the_card_is_spoken() {
     };
     let mut desk = load_for_text(Some(store.path().to_path_buf()), &setup, &mut Quiet)
         .expect("the desk loads with an office server");
-    let answer = desk.ask(
-        "what are the steps to renew my national ID card?",
-        Some(Lang::En),
-    );
+    let answer = desk
+        .ask(
+            "what are the steps to renew my national ID card?",
+            Some(Lang::En),
+        )
+        .expect("an answer");
     assert_eq!(
         requests.load(Ordering::SeqCst),
         1,

@@ -2,6 +2,7 @@
 
 use std::ops::ControlFlow;
 
+use aoun_core::CancelToken;
 use aoun_guide::{Lang, Prompt};
 
 use crate::Contained;
@@ -32,10 +33,12 @@ impl Phraser {
     /// Generates the model's wording of a grounded prompt as the continuation of `begun`, the
     /// answer's words already said (empty for the whole answer), passing the text to `on_text`
     /// as it is generated, without the label small models put first ("The answer is: ...").
+    /// `cancel` stops it at the next token, held-back opening words included.
     pub fn phrase_streaming(
         &mut self,
         prompt: &Prompt,
         begun: &str,
+        cancel: &CancelToken,
         on_text: &mut TokenSink<'_>,
     ) -> Result<Generation, LlmError> {
         let mut messages = vec![
@@ -53,6 +56,9 @@ impl Phraser {
         let mut generation =
             self.model
                 .generate(&messages, &GenerateOptions::default(), &mut |piece| {
+                    if cancel.is_cancelled() {
+                        return ControlFlow::Break(());
+                    }
                     if head_done {
                         return on_text(piece);
                     }

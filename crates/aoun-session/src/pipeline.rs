@@ -35,7 +35,7 @@ pub(crate) use hear::Feed;
 /// Silence put between two synthesized chunks in a collected answer, in seconds.
 const SENTENCE_GAP_SECS: f32 = 0.25;
 
-/// What a turn reports, in order: `Heard` (spoken questions), then each `Sentence` as its
+/// What a turn reports, in order: `Heard` (spoken and typed questions), then each `Sentence` as its
 /// audio is ready, then one of `Done`, `Failed` or `Cancelled`, which ends the turn.
 #[derive(Debug)]
 pub enum TurnEvent {
@@ -192,9 +192,13 @@ impl Pipeline {
                     language: lang.map(|l| l.code().to_string()).unwrap_or_default(),
                     language_probability: None,
                 };
+                // Shown as if it had been heard.
+                context.emit(TurnEvent::Heard {
+                    transcript: transcript.clone(),
+                });
                 self.send_answering(answer::Job::Answer {
                     transcript,
-                    timings: StageTimings::default(),
+                    timings: Box::default(),
                     asked: Instant::now(),
                     context,
                 });
@@ -216,7 +220,7 @@ impl Pipeline {
                 }
                 self.send_speaking(speak::Job::End {
                     outcome: Ok(Some(label)),
-                    timings: StageTimings::default(),
+                    timings: Box::default(),
                     model: None,
                     asked: Instant::now(),
                     answering: Instant::now(),

@@ -11,15 +11,20 @@ use aoun_audio::{
     Audio, AudioSource, DeviceError, DeviceKind, EnergyVad, Pacing, Timeline, WavSink, WavSource,
 };
 use aoun_guide::{Guide, Lang};
-use aoun_session::{Assistant, LiveConfig, LiveEvent, LiveSession, Voice};
-use aoun_stt::{SpeechToText, SttError, Transcript};
+use aoun_session::{LiveConfig, LiveEvent, LiveSession, Pipeline, Voice};
+use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
 
 /// Hears the next question of its script, whatever the audio.
 struct ScriptedEars(VecDeque<&'static str>);
 
 impl SpeechToText for ScriptedEars {
-    fn transcribe(&mut self, _: &[f32], _: Option<&str>) -> Result<Transcript, SttError> {
+    fn transcribe(
+        &mut self,
+        _: &[f32],
+        _: Option<&str>,
+        _: &CancelToken,
+    ) -> Result<Transcript, SttError> {
         let text = self.0.pop_front().ok_or(SttError::NoAudio)?;
         Ok(Transcript {
             text: text.into(),
@@ -93,7 +98,7 @@ fn events_of(
 
 #[test]
 fn a_microphone_lost_mid_turn_ends_the_turn_and_the_session_goes_on_when_it_returns() {
-    let assistant = Assistant::new(
+    let pipeline = Pipeline::new(
         Box::new(ScriptedEars(VecDeque::from([
             "How much does a passport cost?",
             "And where do I apply?",
@@ -109,7 +114,7 @@ fn a_microphone_lost_mid_turn_ends_the_turn_and_the_session_goes_on_when_it_retu
         language: Some("en".into()),
         ..LiveConfig::default()
     };
-    let mut session = LiveSession::new(assistant, EnergyVad::default(), config);
+    let mut session = LiveSession::new(pipeline, EnergyVad::default(), config);
 
     // Unplugged 2.4 s into the stream: after the question's end was detected (1.3 s of audio
     // plus 0.6 s of silence), while the answer is under way.

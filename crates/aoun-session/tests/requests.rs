@@ -9,9 +9,9 @@ use std::time::Duration;
 use aoun_audio::{Audio, AudioSink, EnergyVad, Pacing, WavSink, WavSource};
 use aoun_guide::{Guide, Lang};
 use aoun_session::{
-    AnswerSource, Assistant, Control, LiveConfig, LiveEvent, LiveSession, Request, Voice,
+    AnswerSource, Control, LiveConfig, LiveEvent, LiveSession, Pipeline, Request, Voice,
 };
-use aoun_stt::{SpeechToText, SttError, Transcript};
+use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -20,7 +20,12 @@ type Log = Arc<Mutex<Vec<String>>>;
 struct NoEars;
 
 impl SpeechToText for NoEars {
-    fn transcribe(&mut self, _: &[f32], _: Option<&str>) -> Result<Transcript, SttError> {
+    fn transcribe(
+        &mut self,
+        _: &[f32],
+        _: Option<&str>,
+        _: &CancelToken,
+    ) -> Result<Transcript, SttError> {
         Err(SttError::NoAudio)
     }
 }
@@ -49,7 +54,7 @@ impl TextToSpeech for NotingVoice {
 }
 
 fn session(log: &Log) -> LiveSession<EnergyVad> {
-    let assistant = Assistant::new(
+    let pipeline = Pipeline::new(
         Box::new(NoEars),
         None,
         vec![Voice {
@@ -61,7 +66,7 @@ fn session(log: &Log) -> LiveSession<EnergyVad> {
         }],
         Guide::embedded(),
     );
-    LiveSession::new(assistant, EnergyVad::default(), LiveConfig::default())
+    LiveSession::new(pipeline, EnergyVad::default(), LiveConfig::default())
 }
 
 /// Runs the session over half a second of silence with these requests, until their turn has
@@ -89,7 +94,7 @@ fn spoken(events: &[LiveEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
-            LiveEvent::Speaking { text } => Some(text.clone()),
+            LiveEvent::Speaking { text, .. } => Some(text.clone()),
             _ => None,
         })
         .collect()
@@ -116,7 +121,7 @@ fn a_question_asked_without_speaking_is_answered_replayed_slower_and_taken_back(
         }],
     );
     let heard = events.iter().find_map(|e| match e {
-        LiveEvent::Heard { transcript } => Some(transcript.text.clone()),
+        LiveEvent::Heard { transcript, .. } => Some(transcript.text.clone()),
         _ => None,
     });
     assert_eq!(heard.as_deref(), Some("passport"));
@@ -133,7 +138,8 @@ fn a_question_asked_without_speaking_is_answered_replayed_slower_and_taken_back(
     let events = run(&mut session, vec![Request::Replay { slower: true }]);
     assert_eq!(answer(&events).expect("the answer again").text, first.text);
     let said = log.lock().unwrap().clone();
-    assert!(said.iter().all(|s| s.ends_with("@0.75")), "{said:?}");
+    let slower = format!("@{:.2}", aoun_tts::SLOWER_RATE);
+    assert!(said.iter().all(|s| s.ends_with(&slower)), "{said:?}");
 
     // A control's name is spoken, and it is not an answer.
     log.lock().unwrap().clear();
@@ -223,7 +229,7 @@ fn each_sentence_is_announced_when_it_starts_playing_not_when_it_is_queued() {
         events
             .iter()
             .filter_map(|event| match event {
-                LiveEvent::Speaking { text } => {
+                LiveEvent::Speaking { text, .. } => {
                     let played = playback.history().iter().filter(|c| c.completed).count();
                     Some((text, played))
                 }

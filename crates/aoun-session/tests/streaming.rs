@@ -1,19 +1,26 @@
-//! Streaming order, with scripted engines (tier 1: no models). What is checked is when things
-//! happen, which real engines cannot make repeatable: the card's first sentence is handed to the
-//! loudspeaker before the model starts, the model's first sentence before it has written its
-//! last word, and a cancelled turn must stop at once.
+//! Streaming order through the pipeline, with scripted engines (tier 1: no models). What is
+//! checked is when things happen, which real engines cannot make repeatable: the card's first
+//! sentence reaches the loudspeaker without waiting for the model, the model's first sentence
+//! before it has written its last word, and a cancelled turn stops at the next token.
+//!
+//! The scripted model waits, before its first word and after each sentence, until the sentences
+//! so far have been played (or ten seconds have passed, which it notes and the tests reject):
+//! an answer that waited for the model's whole text would make it time out.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aoun_audio::Audio;
+use aoun_core::SentenceKind;
 use aoun_guide::{Guide, Lang};
 use aoun_llm::{
     ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, StopReason, TokenSink,
 };
-use aoun_session::{AnswerSource, Assistant, Conversation, Phraser, TurnError, TurnStep, Voice};
-use aoun_stt::{SpeechToText, SttError, Transcript};
+use aoun_session::{
+    AnswerSource, Phraser, Pipeline, Question, TurnError, TurnEvent, TurnReport, Voice,
+};
+use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -22,7 +29,12 @@ type Log = Arc<Mutex<Vec<String>>>;
 struct ScriptedEars(&'static str);
 
 impl SpeechToText for ScriptedEars {
-    fn transcribe(&mut self, _: &[f32], _: Option<&str>) -> Result<Transcript, SttError> {
+    fn transcribe(
+        &mut self,
+        _: &[f32],
+        _: Option<&str>,
+        _: &CancelToken,
+    ) -> Result<Transcript, SttError> {
         Ok(Transcript {
             text: self.0.into(),
             language: "en".into(),
@@ -61,7 +73,12 @@ impl LanguageModel for EchoModel {
         let reference = format!("{} Thank you for asking.", rest.trim());
         let mut generated = 0;
         let mut stop = StopReason::EndOfTurn;
-        for (i, word) in reference.split(' ').enumerate() {
+        // Sentences the pipeline has been given in full: the card's first, then each of ours
+        // once the word after its end has come.
+        let mut given = 1;
+        wait_until_played(&self.log, given);
+        let words: Vec<&str> = reference.split(' ').collect();
+        for (i, word) in words.iter().enumerate() {
             let piece = if i == 0 {
                 word.to_string()
             } else {
@@ -72,6 +89,10 @@ impl LanguageModel for EchoModel {
             if on_text(&piece) == ControlFlow::Break(()) {
                 stop = StopReason::Cancelled;
                 break;
+            }
+            if i > 0 && words[i - 1].ends_with('.') {
+                given += 1;
+                wait_until_played(&self.log, given);
             }
         }
         Ok(Generation {
@@ -84,6 +105,22 @@ impl LanguageModel for EchoModel {
             generate_ms: 0,
         })
     }
+}
+
+/// Waits until `sentences` sentences have been played (the tests note each as it plays).
+fn wait_until_played(log: &Log, sentences: usize) {
+    let since = Instant::now();
+    while played(&log.lock().unwrap()) < sentences {
+        if since.elapsed() > Duration::from_secs(10) {
+            log.lock().unwrap().push("timed out".into());
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn played(log: &[String]) -> usize {
+    log.iter().filter(|l| l.starts_with("played")).count()
 }
 
 /// Speaks a second of tone per sentence, and notes what it spoke.
@@ -103,8 +140,8 @@ impl TextToSpeech for ToneVoice {
     fn set_rate(&mut self, _: f32) {}
 }
 
-fn assistant(log: &Log, question: &'static str) -> Assistant {
-    Assistant::new(
+fn pipeline(log: &Log, question: &'static str) -> Pipeline {
+    Pipeline::new(
         Box::new(ScriptedEars(question)),
         Some(Phraser::new(
             Box::new(EchoModel { log: log.clone() }),
@@ -118,46 +155,65 @@ fn assistant(log: &Log, question: &'static str) -> Assistant {
     )
 }
 
-fn speech() -> Audio {
-    Audio {
-        samples: (0..32_000).map(|i| (i as f32 * 0.03).sin() * 0.2).collect(),
-        sample_rate: 16_000,
+fn speech() -> Question {
+    Question::Spoken {
+        audio: Audio {
+            samples: (0..32_000).map(|i| (i as f32 * 0.03).sin() * 0.2).collect(),
+            sample_rate: 16_000,
+        },
+        language: None,
     }
+}
+
+/// Runs a turn, noting each sentence as it is played; returns its report and the sentences
+/// played with their kinds.
+fn play(log: &Log, pipeline: &Pipeline) -> (TurnReport, Vec<(String, SentenceKind)>) {
+    let mut played: Vec<(String, SentenceKind)> = Vec::new();
+    let report = pipeline
+        .turn(speech(), &mut |event| {
+            if let TurnEvent::Sentence {
+                index, sentence, ..
+            } = event
+            {
+                if played.len() == *index {
+                    played.push((sentence.text.clone(), sentence.kind));
+                    log.lock()
+                        .unwrap()
+                        .push(format!("played {}", sentence.text));
+                }
+            }
+        })
+        .unwrap();
+    (report, played)
 }
 
 #[test]
 fn the_cards_first_sentence_plays_before_the_model_starts_and_the_models_before_it_ends() {
     let log: Log = Arc::default();
     // The card answers in two sentences: the model words the second.
-    let mut assistant = assistant(&log, "How do I register with the CNSS?");
-    let cancel = AtomicBool::new(false);
-    let mut played = Vec::new();
-    let (answer, _) = assistant
-        .stream_turn(
-            &mut Conversation::default(),
-            &speech(),
-            None,
-            &cancel,
-            &mut |step| {
-                if let TurnStep::Sentence { text, .. } = step {
-                    log.lock().unwrap().push(format!("played {text}"));
-                    played.push(text.to_string());
-                }
-            },
-        )
-        .unwrap();
+    let pipeline = pipeline(&log, "How do I register with the CNSS?");
+    let (report, played) = play(&log, &pipeline);
+    let answer = report.answer;
     assert!(
-        played[0].starts_with("The employer first checks"),
+        played[0].0.starts_with("The employer first checks"),
         "{played:?}"
     );
-    assert_eq!(played.last().unwrap(), "Thank you for asking.");
+    assert_eq!(played[0].1, SentenceKind::Card);
+    assert_eq!(
+        played.last().unwrap(),
+        &("Thank you for asking.".to_string(), SentenceKind::Model)
+    );
     assert_eq!(answer.source, AnswerSource::Model, "{}", answer.text);
     assert!(
         answer.text.contains("salary declarations"),
         "{}",
         answer.text
     );
+    let kinds: Vec<SentenceKind> = answer.sentences.iter().map(|s| s.kind).collect();
+    let played_kinds: Vec<SentenceKind> = played.iter().map(|p| p.1).collect();
+    assert_eq!(kinds, played_kinds);
     let log = log.lock().unwrap();
+    assert!(!log.iter().any(|l| l == "timed out"), "{log:#?}");
     let first_played = log.iter().position(|l| l.starts_with("played")).unwrap();
     let first_token = log.iter().position(|l| l.starts_with("token")).unwrap();
     let last_token = log.iter().rposition(|l| l.starts_with("token")).unwrap();
@@ -167,48 +223,55 @@ fn the_cards_first_sentence_plays_before_the_model_starts_and_the_models_before_
         .unwrap();
     assert!(first_played < first_token, "{log:#?}");
     assert!(model_played < last_token, "{log:#?}");
+    assert!(
+        report.timings.llm_tts_overlap_ms.is_some(),
+        "{:?}",
+        report.timings
+    );
 }
 
 #[test]
 fn a_one_sentence_answer_is_the_cards_own() {
     let log: Log = Arc::default();
-    let mut assistant = assistant(&log, "How much does a passport cost?");
-    let (answer, _) = assistant
-        .stream_turn(
-            &mut Conversation::default(),
-            &speech(),
-            None,
-            &AtomicBool::new(false),
-            &mut |_| {},
-        )
-        .unwrap();
-    assert_eq!(answer.text, "The passport stamp costs 500 dirhams.");
-    assert_eq!(answer.source, AnswerSource::Template);
+    let pipeline = pipeline(&log, "How much does a passport cost?");
+    let (report, played) = play(&log, &pipeline);
+    assert_eq!(report.answer.text, "The passport stamp costs 500 dirhams.");
+    assert_eq!(report.answer.source, AnswerSource::Template);
+    assert_eq!(played[0].1, SentenceKind::Card);
     assert!(!log.lock().unwrap().iter().any(|l| l.starts_with("token")));
 }
 
 #[test]
-fn a_cancelled_turn_stops_at_the_next_token() {
+fn a_turn_cancelled_while_its_first_sentence_plays_stops_at_the_next_token() {
     let log: Log = Arc::default();
-    let mut assistant = assistant(&log, "How do I register with the CNSS?");
-    let cancel = AtomicBool::new(false);
-    let outcome = assistant.stream_turn(
-        &mut Conversation::default(),
-        &speech(),
-        None,
-        &cancel,
-        &mut |step| {
-            if let TurnStep::Heard(_) = step {
-                // The person speaks again as soon as the transcript is ready.
-                cancel.store(true, Ordering::SeqCst);
-            }
-        },
+    let pipeline = pipeline(&log, "How do I register with the CNSS?");
+    let turn = pipeline.start(speech());
+    let mut outcome = None;
+    for event in turn.events.iter() {
+        if let TurnEvent::Sentence { .. } = event {
+            // The person speaks again as the answer starts playing.
+            turn.cancel.cancel();
+            log.lock().unwrap().push("played (then cancelled)".into());
+        }
+        if event.ends_turn() {
+            outcome = Some(event);
+            break;
+        }
+    }
+    assert!(
+        matches!(
+            outcome,
+            Some(TurnEvent::Cancelled | TurnEvent::Failed(TurnError::Cancelled))
+        ),
+        "{outcome:?}"
     );
-    assert!(matches!(outcome, Err(TurnError::Cancelled)), "{outcome:?}");
     let log = log.lock().unwrap();
     assert!(
         log.iter().filter(|l| l.starts_with("token")).count() <= 1,
         "{log:#?}"
     );
-    assert!(!log.iter().any(|l| l.starts_with("voice")), "{log:#?}");
+    assert!(
+        !log.iter().any(|l| l.starts_with("voice The employer then")),
+        "{log:#?}"
+    );
 }

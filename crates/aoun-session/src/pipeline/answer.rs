@@ -21,7 +21,7 @@ pub(super) enum Job {
     /// the question was complete.
     Answer {
         transcript: Transcript,
-        timings: StageTimings,
+        timings: Box<StageTimings>,
         asked: Instant,
         context: TurnContext,
     },
@@ -109,7 +109,7 @@ impl Said<'_> {
     }
 
     /// Ends the turn after its sentences: the voice reports it once they are spoken.
-    fn end(self, answer: Option<AnswerReport>, timings: StageTimings, asked: Instant) {
+    fn end(self, answer: Option<AnswerReport>, timings: Box<StageTimings>, asked: Instant) {
         let _ = self.voice.send(speak::Job::End {
             outcome: self.context.check().map(|()| answer),
             timings,
@@ -166,13 +166,13 @@ impl Mind {
                 let Some(answer) = self.last_answer.clone() else {
                     return said(context, Lang::Ar, false).end(
                         None,
-                        StageTimings::default(),
+                        Box::default(),
                         asked,
                     );
                 };
                 let mut said = said(context, answer.lang, slower);
                 said.say_all(answer.sentences.iter().cloned());
-                said.end(Some(answer), StageTimings::default(), asked);
+                said.end(Some(answer), Box::default(), asked);
             }
             Job::NotWhatIAsked { context } => {
                 let lang = self.last_answer.as_ref().map_or(Lang::Ar, |a| a.lang);
@@ -189,7 +189,7 @@ impl Mind {
                 self.last_answer = Some(answer.clone());
                 let mut said = said(context, lang, false);
                 said.say_all(reply.sentences());
-                said.end(Some(answer), StageTimings::default(), asked);
+                said.end(Some(answer), Box::default(), asked);
             }
             Job::NewPerson => {
                 self.dialogue = Dialogue::default();
@@ -272,10 +272,7 @@ impl Mind {
         };
         let stage = Instant::now();
         let mut splitter = Splitter::new();
-        let result = phraser.phrase_streaming(&prompt, &first.text, &mut |piece| {
-            if cancel.is_cancelled() {
-                return ControlFlow::Break(());
-            }
+        let result = phraser.phrase_streaming(&prompt, &first.text, &cancel, &mut |piece| {
             timings.llm_first_token_ms.get_or_insert(ms(stage));
             for sentence in splitter.push(piece) {
                 if let Err(why) = accept(sentence) {

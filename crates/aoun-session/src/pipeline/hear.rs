@@ -126,7 +126,7 @@ impl Ear {
         });
         let job = answer::Job::Answer {
             transcript,
-            timings,
+            timings: Box::new(timings),
             asked,
             context,
         };

@@ -31,7 +31,7 @@ pub(super) enum Job {
         /// The answer (`None` for a turn with no answer to report), or why there is none.
         outcome: Result<Option<AnswerReport>, TurnError>,
         /// The stages before this one.
-        timings: StageTimings,
+        timings: Box<StageTimings>,
         /// When the language model started and stopped writing, when it wrote.
         model: Option<(Instant, Instant)>,
         /// When the question was complete.
@@ -113,7 +113,7 @@ impl Mouth {
                         timings.tts_first_audio_ms = spoken.first_audio_ms;
                         let voiced: Duration = spoken.spans.iter().map(|(s, e)| *e - *s).sum();
                         timings.tts_ms =
-                            (!spoken.spans.is_empty()).then(|| voiced.as_millis() as u64);
+                            (!spoken.spans.is_empty()).then_some(voiced.as_millis() as u64);
                         timings.llm_tts_overlap_ms = model.map(|m| overlap(m, &spoken.spans));
                         let last = spoken.spans.last().map_or_else(Instant::now, |(_, e)| *e);
                         timings.answer_ms =
@@ -122,7 +122,7 @@ impl Mouth {
                         TurnEvent::Done {
                             answer,
                             unspoken: spoken.unspoken,
-                            timings: Box::new(timings),
+                            timings,
                         }
                     }
                     Err(TurnError::Cancelled) => TurnEvent::Cancelled,
