@@ -17,7 +17,7 @@ use crate::settings::Settings;
 use crate::App;
 
 /// A procedure of the guide, as an icon shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Procedure {
     /// The card's id, which picks its icon.
     pub id: String,
@@ -173,7 +173,7 @@ pub fn set_language(app: State<'_, App>, lang: String) -> Result<(), String> {
 }
 
 /// A model of the store and its state.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct ModelRow {
     /// Manifest id.
     pub id: String,
@@ -182,7 +182,7 @@ pub struct ModelRow {
 }
 
 /// What the settings panel shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DeskInfo {
     /// The saved settings.
     pub settings: Settings,

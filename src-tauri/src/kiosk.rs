@@ -14,7 +14,7 @@ use crate::settings::Settings;
 pub const COUNTDOWN_SECONDS: u64 = 10;
 
 /// The kiosk as the window sees it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Kiosk {
     /// Kiosk mode is on.
     pub on: bool,

@@ -6,6 +6,8 @@
 //! window down for a public office; `--idle-seconds` (`AOUN_IDLE_SECONDS`) sets how long it
 //! waits for nobody before wiping the conversation.
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod kiosk;
 mod microphone;

@@ -20,9 +20,10 @@ use serde::Serialize;
 const QUESTION_GAP: Duration = Duration::from_millis(600);
 
 /// A sound device that could not be opened; the app goes on without it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct DeviceProblem {
     /// `microphone` or `loudspeaker`.
+    #[ts(type = "\"microphone\" | \"loudspeaker\"")]
     pub kind: &'static str,
     /// One sentence from the sound system.
     pub message: String,

@@ -18,7 +18,7 @@ use crate::microphone::{DeviceProblem, Devices};
 use crate::settings::Settings;
 
 /// Where the app is, as the window shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Checking that the models are installed.
@@ -34,7 +34,7 @@ pub enum Phase {
 }
 
 /// One loading step.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct LoadStep {
     /// What is loaded ("speech recognition", "the language model", "voices", ...).
     pub label: String,
@@ -47,7 +47,7 @@ pub struct LoadStep {
 }
 
 /// Progress of a model pack import.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, ts_rs::TS)]
 pub struct ImportProgress {
     /// The file being installed.
     pub label: String,
@@ -62,7 +62,7 @@ pub struct ImportProgress {
 }
 
 /// Everything the window needs to draw the app's state.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct Status {
     /// Where the app is.
     pub phase: Phase,

@@ -14,7 +14,7 @@ pub const IDLE_RANGE: (u64, u64) = (5, 3600);
 pub const INVITATION_RANGE: (u64, u64) = (10, 3600);
 
 /// What the person chose.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(default)]
 pub struct Settings {
     /// Language of the window and of answers to the icons: `ar`, `ary` (Darija), `fr` or `en`.

@@ -5,10 +5,11 @@
 //! and "7.30" stay whole, and at a line break.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// What a sentence of an answer is, so that a window shows and a listener hears each for what
 /// it is without reading its words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SentenceKind {
     /// The content pack card's own words.
@@ -24,7 +25,7 @@ pub enum SentenceKind {
 }
 
 /// One sentence to say, and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Sentence {
     /// Its words, with the end mark.
     pub text: String,

@@ -134,7 +134,7 @@ pub struct Desk {
 }
 
 /// Which voice speaks a language, and why (what `aoun voices` shows).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct VoiceInfo {
     /// Language code: `ar`, `ary`, `fr` or `en`.
     pub lang: String,

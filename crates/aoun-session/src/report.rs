@@ -4,9 +4,10 @@ use aoun_audio::Audio;
 use aoun_guide::{Reply, Sentence};
 use aoun_stt::Transcript;
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Milliseconds spent in each stage of a turn (`None` when the stage did not run).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, TS)]
 pub struct StageTimings {
     /// Converting the input to 16 kHz mono.
     pub resample_ms: u64,
@@ -38,7 +39,7 @@ pub struct StageTimings {
 }
 
 /// Where the answer's words come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerSource {
     /// The card's own template.
@@ -54,14 +55,13 @@ pub enum AnswerSource {
 }
 
 /// The answer of a turn.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct AnswerReport {
     /// The words spoken, as one text.
     pub text: String,
     /// The sentences spoken, each with what it is (card, model, offer, question back).
     pub sentences: Vec<Sentence>,
-    /// Language code of the answer: `ar`, `ary` (Darija), `fr` or `en`.
-    #[serde(serialize_with = "lang_code")]
+    /// Language of the answer (serialized as its code: `ar`, `ary` for Darija, `fr`, `en`).
     pub lang: aoun_guide::Lang,
     /// Where the words come from.
     pub source: AnswerSource,
@@ -75,10 +75,6 @@ pub struct AnswerReport {
     pub rejected: Option<String>,
     /// Tokens the model generated, when it ran.
     pub generated_tokens: Option<usize>,
-}
-
-fn lang_code<S: serde::Serializer>(lang: &aoun_guide::Lang, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(lang.code())
 }
 
 impl AnswerReport {

@@ -13,7 +13,7 @@ pub use gpu::{gpu_backends, gpus, Gpu};
 pub use whisper::{WhisperOptions, WhisperStt};
 
 /// What was heard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct Transcript {
     /// The words, trimmed.
     pub text: String,

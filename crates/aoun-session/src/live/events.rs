@@ -8,7 +8,8 @@ use super::Request;
 use crate::{AnswerReport, StageTimings};
 
 /// Where the conversation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "LiveState")]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Waiting for someone to speak (or press the button).
@@ -41,7 +42,7 @@ pub enum Control {
 }
 
 /// What the session reports.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum LiveEvent {
     /// The state changed.

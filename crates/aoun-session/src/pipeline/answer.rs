@@ -164,11 +164,7 @@ impl Mind {
             Job::Replay { slower, context } => {
                 // Nothing said yet: nothing to say again.
                 let Some(answer) = self.last_answer.clone() else {
-                    return said(context, Lang::Ar, false).end(
-                        None,
-                        Box::default(),
-                        asked,
-                    );
+                    return said(context, Lang::Ar, false).end(None, Box::default(), asked);
                 };
                 let mut said = said(context, answer.lang, slower);
                 said.say_all(answer.sentences.iter().cloned());
