@@ -1,5 +1,7 @@
-//! The window's unit tests (Vitest: i18n completeness, right-to-left, sentence highlighting,
-//! the event reducer), run with the Rust tests so that `cargo test --workspace` covers them.
+//! The window's type check (`tsc`, against the types generated from the app's Rust types in
+//! `ui/src/bindings.ts`) and unit tests (Vitest: i18n completeness, right-to-left, sentence
+//! highlighting, the event reducer), run with the Rust tests so that `cargo test --workspace`
+//! covers them.
 //! Outside CI they are skipped, with the reason printed, when `ui/node_modules` is missing
 //! (`scripts/setup.sh` installs it); under `CI=true` that fails.
 
@@ -8,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 #[test]
-fn the_window_logic_passes_its_unit_tests() {
+fn the_window_logic_type_checks_and_passes_its_unit_tests() {
     let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
     let vitest = ui.join("node_modules/.bin/vitest");
     if !vitest.is_file() {
@@ -23,15 +25,19 @@ fn the_window_logic_passes_its_unit_tests() {
         );
         return;
     }
-    let output = Command::new(vitest)
-        .args(["run", "--reporter=dot"])
-        .current_dir(&ui)
-        .output()
-        .expect("vitest runs");
-    assert!(
-        output.status.success(),
-        "vitest failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let run = |tool: &str, args: &[&str]| {
+        let output = Command::new(ui.join("node_modules/.bin").join(tool))
+            .args(args)
+            .current_dir(&ui)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} runs: {e}"));
+        assert!(
+            output.status.success(),
+            "{tool} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run("tsc", &["--noEmit"]);
+    run("vitest", &["run", "--reporter=dot"]);
 }

@@ -1,8 +1,10 @@
 // Every string the window shows or speaks, in the three languages it is written in.
 
+import type { Lang } from "./bindings";
+
 /** The languages of the window. Darija is written with the Arabic strings; its pictures and
  * answers are in Darija. */
-export type Lang = "ar" | "ary" | "fr" | "en";
+export type { Lang } from "./bindings";
 
 /** The languages the strings are written in. */
 export type TextLang = "ar" | "fr" | "en";

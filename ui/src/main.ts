@@ -58,7 +58,6 @@ function send(command: string, args?: Record<string, unknown>): void {
 
 /** Speaks `text` with the session's voice for the window's language. */
 function speak(text: string): void {
-  dispatch({ type: "label", text });
   invoke("speak_label", { text, lang: state.lang }).catch((e) => console.warn(e));
 }
 
@@ -260,7 +259,6 @@ function invite(): void {
   const lang = windowLang(invitationLang);
   if (!lang) return;
   const text = t(lang, "invitation");
-  dispatch({ type: "label", text });
   invoke("invite", { text, lang }).catch((e) => console.warn(e));
 }
 

@@ -3,59 +3,9 @@
 
 import { type Key, type Lang, heardLang, windowLang } from "./i18n";
 
-export type LiveState = "idle" | "listening" | "transcribing" | "thinking" | "speaking";
+import type { AnswerReport, LiveEvent, LiveState, Sentence, Status } from "./bindings";
 
-export interface LoadStep {
-  label: string;
-  done: boolean;
-  ok: boolean;
-  ms: number;
-}
-
-export interface ImportProgress {
-  label: string;
-  done: number;
-  total: number | null;
-  running: boolean;
-  error: string | null;
-}
-
-export interface DeviceProblem {
-  kind: "microphone" | "loudspeaker";
-  message: string;
-}
-
-export interface Status {
-  phase: "checking" | "models_missing" | "loading" | "ready" | "failed";
-  missing: string[];
-  models_dir: string;
-  steps: LoadStep[];
-  import: ImportProgress | null;
-  problems: DeviceProblem[];
-  /** Parts that could not be loaded, each one sentence; the desk still answers. */
-  degraded: string[];
-  failure: string | null;
-  simulated: boolean;
-  ready_ms: number | null;
-}
-
-export interface AnswerReport {
-  text: string;
-  lang: string;
-  source: "template" | "model" | "clarify" | "not_understood";
-  card: string | null;
-  options: string[];
-}
-
-export type LiveEvent =
-  | { event: "state"; state: LiveState }
-  | { event: "no_speech" }
-  | { event: "heard"; transcript: { text: string; language: string } }
-  | { event: "speaking"; text: string }
-  | { event: "answer"; answer: AnswerReport }
-  | { event: "interrupted" }
-  | { event: "turn_failed"; message: string }
-  | { event: "device_lost"; message: string };
+export type { AnswerReport, DeviceProblem, ImportProgress, LiveEvent, LiveState, LoadStep, Sentence, Status } from "./bindings";
 
 /** A problem shown (and spoken) as one short sentence with an icon. */
 export interface Problem {
@@ -72,16 +22,12 @@ export interface AppState {
   handsFree: boolean;
   transcript: string;
   answer: AnswerReport | null;
-  /** The answer's sentences as they were spoken (or, before that, as written). */
-  sentences: string[];
-  /** The sentence being spoken, -1 when none. */
+  /** The turn the sentences belong to, null before the first. */
+  turn: number | null;
+  /** The answer's sentences, by their index in the turn: spoken so far, or all once it is known. */
+  sentences: Sentence[];
+  /** The index of the sentence being spoken, -1 when none. */
   current: number;
-  /** The rest of the answer: written, not yet spoken. */
-  upcoming: string;
-  /** Texts spoken as control labels: their `speaking` events are not the answer. */
-  labels: string[];
-  /** The last turn has ended: a sentence not yet shown starts a new answer (a question back). */
-  ended: boolean;
   problem: Problem | null;
   /** Kiosk: the attract screen shows (nobody is there). */
   attract: boolean;
@@ -94,7 +40,6 @@ export type Action =
   | { type: "live"; event: LiveEvent }
   | { type: "lang"; lang: Lang }
   | { type: "hands_free"; on: boolean }
-  | { type: "label"; text: string }
   | { type: "problem"; problem: Problem | null }
   | { type: "new_person" }
   | { type: "attract"; on: boolean }
@@ -110,32 +55,13 @@ export function initialState(lang: Lang): AppState {
     handsFree: false,
     transcript: "",
     answer: null,
+    turn: null,
     sentences: [],
     current: -1,
-    upcoming: "",
-    labels: [],
-    ended: false,
     problem: null,
     attract: false,
     countdown: null,
   };
-}
-
-/** Splits an answer into sentences the way it is spoken: after . ! ? and their Arabic forms. */
-export function splitSentences(text: string): string[] {
-  const parts = text.match(/[^.!?؟。]+(?:[.!?؟。]+|$)/gu) ?? [];
-  return parts.map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/** What `text` says after the sentences already spoken (empty when they are not its own). */
-export function remainder(text: string, spoken: string[]): string {
-  let at = 0;
-  for (const sentence of spoken) {
-    const found = text.indexOf(sentence, at);
-    if (found < 0) return "";
-    at = found + sentence.length;
-  }
-  return text.slice(at).trim();
 }
 
 /** The problem a status shows, if any. */
@@ -157,22 +83,15 @@ export function statusProblem(status: Status): Problem | null {
   return null;
 }
 
-function onSpeaking(state: AppState, text: string): AppState {
-  const label = state.labels.indexOf(text);
-  if (label >= 0) {
-    return { ...state, labels: state.labels.filter((_, i) => i !== label) };
-  }
-  const known = state.sentences.indexOf(text);
-  if (known >= 0) {
-    return { ...state, current: known };
-  }
-  if (state.ended) {
-    return { ...state, sentences: [text], current: 0, upcoming: "", ended: false };
-  }
-  const sentences = [...state.sentences, text];
-  const at = state.upcoming.indexOf(text);
-  const upcoming = at < 0 ? state.upcoming : state.upcoming.slice(at + text.length).trim();
-  return { ...state, sentences, current: sentences.length - 1, upcoming, ended: false };
+type Speaking = Extract<LiveEvent, { event: "speaking" }>;
+
+function onSpeaking(state: AppState, event: Speaking): AppState {
+  // A spoken control label is no part of the answer.
+  if (event.kind === "label") return state;
+  // A new turn's first sentence starts a new answer (a question back after an interruption too).
+  const sentences = event.turn === state.turn ? [...state.sentences] : [];
+  sentences[event.index] = { text: event.text, kind: event.kind };
+  return { ...state, turn: event.turn, sentences, current: event.index };
 }
 
 function onLive(state: AppState, event: LiveEvent): AppState {
@@ -184,7 +103,6 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         ...(event.state === "listening" ? { attract: false, countdown: null } : {}),
         live: event.state,
         current: event.state === "idle" ? -1 : state.current,
-        ended: event.state === "idle" || state.ended,
         problem: event.state === "listening" ? null : state.problem,
       };
     case "heard": {
@@ -197,23 +115,20 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         attract: false,
         countdown: null,
         answer: null,
+        turn: event.turn,
         sentences: [],
         current: -1,
-        upcoming: "",
-        ended: false,
         problem: null,
       };
     }
     case "speaking":
-      return onSpeaking(state, event.text);
+      return onSpeaking(state, event);
     case "answer": {
       // The whole answer is known before its last sentences are spoken: they show, not yet lit.
-      const spoken = state.sentences.length > 0;
-      const sentences = spoken ? state.sentences : splitSentences(event.answer.text);
-      const upcoming = spoken ? remainder(event.answer.text, state.sentences) : "";
+      const current = event.turn === state.turn ? state.current : -1;
       // The answer's language is the window's, unless the person chose one while it came.
       const lang = state.langChosen ? state.lang : (windowLang(event.answer.lang) ?? state.lang);
-      return { ...state, answer: event.answer, sentences, upcoming, lang };
+      return { ...state, answer: event.answer, turn: event.turn, sentences: event.answer.sentences, current, lang };
     }
     case "no_speech":
       return { ...state, problem: { key: "error_no_speech", detail: "" } };
@@ -222,8 +137,8 @@ function onLive(state: AppState, event: LiveEvent): AppState {
     case "device_lost":
       return { ...state, problem: { key: "error_device_lost", detail: event.message } };
     case "interrupted":
-      // The answer was cut short: what is said next is a new answer.
-      return { ...state, current: -1, ended: true };
+      // The answer was cut short; what is said next comes in a new turn.
+      return { ...state, current: -1 };
   }
 }
 
@@ -240,12 +155,10 @@ export function reduce(state: AppState, action: Action): AppState {
       return { ...state, lang: action.lang, langChosen: true };
     case "hands_free":
       return { ...state, handsFree: action.on };
-    case "label":
-      return { ...state, labels: [...state.labels, ...splitSentences(action.text)] };
     case "problem":
       return { ...state, problem: action.problem };
     case "new_person":
-      return { ...state, transcript: "", answer: null, sentences: [], current: -1, upcoming: "", problem: null };
+      return { ...state, transcript: "", answer: null, sentences: [], current: -1, problem: null };
     case "attract":
       return { ...state, attract: action.on, countdown: null };
     case "countdown":

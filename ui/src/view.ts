@@ -254,6 +254,12 @@ export function showProcedures(view: View, procedures: Procedure[]): void {
   );
 }
 
+/** A sentence is lit while it is spoken; while the answer is spoken, those after it are dimmed. */
+function sentenceClass(index: number, current: number): string {
+  if (index === current) return "sentence current";
+  return current >= 0 && index > current ? "sentence upcoming" : "sentence";
+}
+
 /** Brings the window up to date with the state. */
 export function render(view: View, state: AppState): void {
   const lang = state.lang;
@@ -265,10 +271,9 @@ export function render(view: View, state: AppState): void {
   view.transcript.textContent = state.transcript;
   view.answer.replaceChildren(
     ...state.sentences.flatMap((sentence, i) => [
-      el("span", { class: i === state.current ? "sentence current" : "sentence" }, [sentence]),
+      el("span", { class: sentenceClass(i, state.current), "data-kind": sentence.kind }, [sentence.text]),
       " ",
     ]),
-    ...(state.upcoming ? [el("span", { class: "upcoming" }, [state.upcoming])] : []),
   );
   const answerLang = windowLang(state.answer?.lang);
   if (answerLang) {

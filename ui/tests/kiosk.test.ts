@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { idleAt, keepsAwake, nextLanguage } from "../src/kiosk";
 import { type Action, initialState, reduce } from "../src/state";
 import { STRINGS } from "../src/i18n";
-import { run, status as readyStatus } from "./fixtures";
+import { answer, heard, run, speaking, status as readyStatus } from "./fixtures";
 
 const kiosk = { idle_seconds: 60, countdown_seconds: 10 };
 
@@ -53,16 +53,10 @@ describe("the wipe between two people", () => {
     { type: "status", status },
     { type: "attract", on: false },
     { type: "hands_free", on: true },
-    { type: "live", event: { event: "heard", transcript: { text: "How much is a passport?", language: "en" } } },
-    {
-      type: "live",
-      event: {
-        event: "answer",
-        answer: { text: "The stamp costs 500 dirhams. Bring two photos.", lang: "en", source: "template", card: "passport", options: [] },
-      },
-    },
-    { type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } },
-    { type: "label", text: "Say it again" },
+    heard(1, "How much is a passport?"),
+    answer(1, ["The stamp costs 500 dirhams.", "Bring two photos."]),
+    speaking(1, 0, "The stamp costs 500 dirhams."),
+    speaking(2, 0, "Say it again", "label"),
     { type: "countdown", seconds: 3 },
   ];
 

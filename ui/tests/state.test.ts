@@ -1,167 +1,131 @@
 import { describe, expect, it } from "vitest";
-import { remainder, splitSentences, stateKey, statusProblem } from "../src/state";
+import { stateKey, statusProblem } from "../src/state";
 import { stepKey } from "../src/view";
+import { answer, heard, live, run, speaking, status } from "./fixtures";
 
-const answer = (text: string, lang = "en") => ({
-  event: "answer" as const,
-  answer: { text, lang, source: "template" as const, card: "passport", options: [] },
-});
-
-import { run, status } from "./fixtures";
+const texts = (state: { sentences: { text: string }[] }) => state.sentences.map((s) => s.text);
 
 describe("sentences", () => {
-  it("splits an answer where it is spoken in pieces", () => {
-    expect(splitSentences("The stamp costs 500 dirhams. Bring two photos!")).toEqual([
-      "The stamp costs 500 dirhams.",
-      "Bring two photos!",
-    ]);
-    expect(splitSentences("هل تريد التفاصيل؟ نعم.")).toEqual(["هل تريد التفاصيل؟", "نعم."]);
-    expect(splitSentences("No final stop")).toEqual(["No final stop"]);
-  });
-
-  it("highlights each sentence as it starts playing, and none once idle", () => {
-    let state = run([
-      { type: "live", event: { event: "heard", transcript: { text: "How much is a passport?", language: "en" } } },
-      { type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } },
-    ]);
-    expect(state.sentences).toEqual(["The stamp costs 500 dirhams."]);
+  it("lights each sentence by its index as it starts playing, and none once idle", () => {
+    let state = run([heard(1, "How much is a passport?"), speaking(1, 0, "The stamp costs 500 dirhams.")]);
+    expect(texts(state)).toEqual(["The stamp costs 500 dirhams."]);
     expect(state.current).toBe(0);
-    state = run([{ type: "live", event: { event: "speaking", text: "Bring two photos." } }], state);
+    state = run([speaking(1, 1, "Bring two photos.")], state);
     expect(state.current).toBe(1);
-    state = run([{ type: "live", event: answer("The stamp costs 500 dirhams. Bring two photos.") }], state);
+    state = run([answer(1, ["The stamp costs 500 dirhams.", "Bring two photos."])], state);
     expect(state.sentences).toHaveLength(2);
-    state = run([{ type: "live", event: { event: "state", state: "idle" } }], state);
+    expect(state.current).toBe(1);
+    state = run([live({ event: "state", state: "idle" })], state);
     expect(state.current).toBe(-1);
-    // Replay: the same sentences are highlighted again, not added.
-    state = run([{ type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } }], state);
-    expect(state.current).toBe(0);
-    expect(state.sentences).toHaveLength(2);
   });
 
-  it("replaces the answer with a question back said after it", () => {
-    let state = run([
-      { type: "live", event: { event: "speaking", text: "The stamp costs 500 dirhams." } },
-      { type: "live", event: answer("The stamp costs 500 dirhams.") },
-      { type: "live", event: { event: "state", state: "idle" } },
-      { type: "live", event: { event: "state", state: "speaking" } },
-      { type: "live", event: { event: "speaking", text: "I did not understand." } },
+  it("lights a sentence said twice by where it is, not by its words", () => {
+    const state = run([
+      heard(1, "passport"),
+      answer(1, ["Bring two photos.", "Pay the stamp.", "Bring two photos."]),
+      speaking(1, 2, "Bring two photos."),
     ]);
-    expect(state.sentences).toEqual(["I did not understand."]);
-    state = run([{ type: "live", event: { event: "speaking", text: "Which document do you need?" } }], state);
-    expect(state.sentences).toEqual(["I did not understand.", "Which document do you need?"]);
-    expect(state.current).toBe(1);
-    // Cut short, without going idle: the same.
-    state = run([{ type: "live", event: { event: "interrupted" } }, { type: "live", event: { event: "speaking", text: "Again." } }], state);
-    expect(state.sentences).toEqual(["Again."]);
-  });
-
-  it("shows the rest of the answer before it is spoken, then lights each sentence as it plays", () => {
-    let state = run([
-      { type: "live", event: { event: "heard", transcript: { text: "passport", language: "en" } } },
-      { type: "live", event: { event: "speaking", text: "Fill in the form." } },
-      { type: "live", event: answer("Fill in the form. Pay the stamp. Do you want the details?") },
-    ]);
-    expect(state.sentences).toEqual(["Fill in the form."]);
-    expect(state.current).toBe(0);
-    expect(state.upcoming).toBe("Pay the stamp. Do you want the details?");
-    state = run([{ type: "live", event: { event: "speaking", text: "Pay the stamp." } }], state);
-    expect(state.sentences).toEqual(["Fill in the form.", "Pay the stamp."]);
-    expect(state.current).toBe(1);
-    expect(state.upcoming).toBe("Do you want the details?");
-    state = run([{ type: "live", event: { event: "speaking", text: "Do you want the details?" } }], state);
     expect(state.current).toBe(2);
-    expect(state.upcoming).toBe("");
-    // Replay and slower: back to the first sentence, nothing added.
-    state = run(
-      [
-        { type: "live", event: { event: "state", state: "idle" } },
-        { type: "live", event: { event: "speaking", text: "Fill in the form." } },
-      ],
-      state,
-    );
-    expect(state.current).toBe(0);
     expect(state.sentences).toHaveLength(3);
-    // A new question clears what was still to come.
-    state = run([{ type: "live", event: { event: "heard", transcript: { text: "id card", language: "en" } } }], state);
-    expect(state.upcoming).toBe("");
   });
 
-  it("finds what an answer says after its spoken sentences", () => {
-    expect(remainder("One. Two. Three.", ["One."])).toBe("Two. Three.");
-    expect(remainder("One. Two.", ["One.", "Two."])).toBe("");
-    expect(remainder("One. Two.", [])).toBe("One. Two.");
-    expect(remainder("One. Two.", ["Something else."])).toBe("");
+  it("starts a new answer with a new turn: a question back, or what is said after an interruption", () => {
+    let state = run([speaking(1, 0, "The stamp costs 500 dirhams."), answer(1, ["The stamp costs 500 dirhams."])]);
+    state = run([live({ event: "state", state: "idle" }), speaking(2, 0, "I did not understand.", "question_back")], state);
+    expect(state.sentences).toEqual([{ text: "I did not understand.", kind: "question_back" }]);
+    state = run([speaking(2, 1, "Which document do you need?", "question_back")], state);
+    expect(texts(state)).toEqual(["I did not understand.", "Which document do you need?"]);
+    expect(state.current).toBe(1);
+    state = run([live({ event: "interrupted", heard_ms: 400 }), speaking(3, 0, "Again.")], state);
+    expect(texts(state)).toEqual(["Again."]);
+    expect(state.turn).toBe(3);
   });
 
-  it("shows a written answer whose sentences were never spoken", () => {
-    const state = run([{ type: "live", event: answer("One. Two.") }]);
-    expect(state.sentences).toEqual(["One.", "Two."]);
+  it("shows the whole answer once it is known, each sentence with its kind, lit as it plays", () => {
+    let state = run([
+      heard(4, "passport"),
+      speaking(4, 0, "Fill in the form."),
+      answer(4, [
+        { text: "Fill in the form.", kind: "card" },
+        { text: "Pay the stamp.", kind: "model" },
+        { text: "Do you want the details?", kind: "offer" },
+      ]),
+    ]);
+    expect(texts(state)).toEqual(["Fill in the form.", "Pay the stamp.", "Do you want the details?"]);
+    expect(state.sentences.map((s) => s.kind)).toEqual(["card", "model", "offer"]);
+    expect(state.current).toBe(0);
+    state = run([speaking(4, 1, "Pay the stamp.", "model")], state);
+    expect(state.current).toBe(1);
+    state = run([speaking(4, 2, "Do you want the details?", "offer")], state);
+    expect(state.current).toBe(2);
+    expect(state.sentences).toHaveLength(3);
+    // A new question clears the answer.
+    state = run([heard(5, "id card")], state);
+    expect(state.sentences).toEqual([]);
+    expect(state.current).toBe(-1);
+  });
+
+  it("shows a written answer whose sentences were never spoken, none lit", () => {
+    const state = run([heard(1, "passport"), answer(1, ["One.", "Two."])]);
+    expect(texts(state)).toEqual(["One.", "Two."]);
     expect(state.current).toBe(-1);
   });
 
   it("does not take a spoken control label for the answer", () => {
-    let state = run([{ type: "live", event: answer("The stamp costs 500 dirhams.") }]);
-    state = run(
-      [
-        { type: "label", text: "Say it again" },
-        { type: "live", event: { event: "speaking", text: "Say it again" } },
-      ],
-      state,
-    );
-    expect(state.sentences).toEqual(["The stamp costs 500 dirhams."]);
-    expect(state.labels).toEqual([]);
+    let state = run([heard(1, "passport"), answer(1, ["The stamp costs 500 dirhams."])]);
+    state = run([speaking(2, 0, "Say it again", "label")], state);
+    expect(texts(state)).toEqual(["The stamp costs 500 dirhams."]);
+    expect(state.turn).toBe(1);
+    expect(state.current).toBe(-1);
   });
 });
 
 describe("the event reducer", () => {
   it("follows the person into the language they speak", () => {
-    let state = run([{ type: "live", event: { event: "heard", transcript: { text: "Combien coûte le passeport ?", language: "fr" } } }]);
+    let state = run([heard(0, "Combien coûte le passeport ?", "fr")]);
     expect(state.lang).toBe("fr");
     expect(state.transcript).toBe("Combien coûte le passeport ?");
-    state = run([{ type: "live", event: answer("الجواز كيكلف 500 درهم.", "ary") }], state);
+    state = run([answer(0, ["الجواز كيكلف 500 درهم."], "ary")], state);
     expect(state.lang).toBe("ary");
-    state = run([{ type: "live", event: { event: "heard", transcript: { text: "hm", language: "de" } } }], state);
+    state = run([heard(0, "hm", "de")], state);
     expect(state.lang).toBe("ary");
     // Darija is heard as Arabic: the Darija window stays Darija until the answer says otherwise.
-    state = run([{ type: "live", event: { event: "heard", transcript: { text: "شحال كيسوا الباسبور", language: "ar" } } }], state);
+    state = run([heard(0, "شحال كيسوا الباسبور", "ar")], state);
     expect(state.lang).toBe("ary");
-    state = run([{ type: "live", event: answer("يكلف جواز السفر 500 درهم.", "ar") }], state);
+    state = run([answer(0, ["يكلف جواز السفر 500 درهم."], "ar")], state);
     expect(state.lang).toBe("ar");
   });
 
   it("keeps a language chosen while the last answer was still coming", () => {
-    let state = run([{ type: "live", event: { event: "heard", transcript: { text: "بغيت الباسبور", language: "ar" } } }]);
+    let state = run([heard(0, "بغيت الباسبور", "ar")]);
     state = run([{ type: "lang", lang: "ary" }], state);
-    state = run([{ type: "live", event: answer("لم أفهم، أي وثيقة تحتاج؟", "ar") }], state);
+    state = run([answer(0, ["لم أفهم، أي وثيقة تحتاج؟"], "ar")], state);
     expect(state.lang).toBe("ary");
     // The next question heard: its answer leads again.
-    state = run([{ type: "live", event: { event: "heard", transcript: { text: "Combien ?", language: "fr" } } }], state);
-    state = run([{ type: "live", event: answer("Le timbre coûte 500 dirhams.", "fr") }], state);
+    state = run([heard(0, "Combien ?", "fr")], state);
+    state = run([answer(0, ["Le timbre coûte 500 dirhams."], "fr")], state);
     expect(state.lang).toBe("fr");
   });
 
   it("clears the last answer when a new question is heard", () => {
-    const state = run([
-      { type: "live", event: answer("Old answer.") },
-      { type: "live", event: { event: "heard", transcript: { text: "new", language: "en" } } },
-    ]);
+    const state = run([answer(1, ["Old answer."]), heard(2, "new")]);
     expect(state.answer).toBeNull();
     expect(state.sentences).toEqual([]);
   });
 
   it("shows the state under the talk button", () => {
-    let state = run([{ type: "live", event: { event: "state", state: "thinking" } }]);
+    let state = run([live({ event: "state", state: "thinking" })]);
     expect(stateKey(state)).toBe("state_thinking");
-    state = run([{ type: "live", event: { event: "state", state: "idle" } }, { type: "hands_free", on: true }], state);
+    state = run([live({ event: "state", state: "idle" }), { type: "hands_free", on: true }], state);
     expect(stateKey(state)).toBe("state_idle_hands_free");
   });
 
   it("turns failures into one short sentence, gone when the person speaks again", () => {
-    let state = run([{ type: "live", event: { event: "no_speech" } }]);
+    let state = run([live({ event: "no_speech" })]);
     expect(state.problem?.key).toBe("error_no_speech");
-    state = run([{ type: "live", event: { event: "state", state: "listening" } }], state);
+    state = run([live({ event: "state", state: "listening" })], state);
     expect(state.problem).toBeNull();
-    state = run([{ type: "live", event: { event: "device_lost", message: "the microphone disappeared" } }], state);
+    state = run([live({ event: "device_lost", message: "the microphone disappeared" })], state);
     expect(state.problem).toEqual({ key: "error_device_lost", detail: "the microphone disappeared" });
   });
 
@@ -182,14 +146,14 @@ describe("the event reducer", () => {
     expect(state.problem).toBeNull();
     state = run([{ type: "status", status: status({ phase: "failed", failure: "model whisper-base is corrupt" }) }], state);
     expect(state.problem?.key).toBe("error_load");
-    state = run([{ type: "live", event: { event: "no_speech" } }, { type: "status", status: status({}) }]);
+    state = run([live({ event: "no_speech" }), { type: "status", status: status({}) }]);
     expect(state.problem?.key).toBe("error_no_speech");
   });
 
   it("forgets everything for a new person", () => {
     const state = run([
-      { type: "live", event: { event: "heard", transcript: { text: "passport", language: "en" } } },
-      { type: "live", event: answer("The stamp costs 500 dirhams.") },
+      heard(0, "passport", "en"),
+      answer(0, ["The stamp costs 500 dirhams."]),
       { type: "new_person" },
     ]);
     expect(state.transcript).toBe("");
