@@ -22,6 +22,7 @@ fn declarations() -> Vec<String> {
         declare(aoun_session::AnswerReport::decl(&config)),
         declare(aoun_session::LiveEvent::decl(&config)),
         declare(aoun_desk::VoiceInfo::decl(&config)),
+        declare(aoun_desk::Engine::decl(&config)),
         declare(crate::session::Phase::decl(&config)),
         declare(crate::session::LoadStep::decl(&config)),
         declare(crate::session::ImportProgress::decl(&config)),

@@ -119,6 +119,8 @@ fn open_window(app: &tauri::App, kiosk: bool) -> tauri::Result<()> {
 }
 
 fn main() {
+    // Before any thread starts: it changes the environment.
+    aoun_audio::disable_onnxruntime_telemetry();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),

@@ -8,8 +8,9 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use aoun_desk::Engine;
 use aoun_models::{InstallState, ModelStore, Pack};
-use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession, Request};
+use aoun_session::{Control, LiveConfig, LiveEvent, Request};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
@@ -36,8 +37,8 @@ pub enum Phase {
 /// One loading step.
 #[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct LoadStep {
-    /// What is loaded ("speech recognition", "the language model", "voices", ...).
-    pub label: String,
+    /// What is loaded.
+    pub engine: Engine,
     /// Finished (successfully or not).
     pub done: bool,
     /// Whether it worked, once done.
@@ -240,26 +241,7 @@ impl Worker {
         let Some(desk) = self.load(models_dir, &retry) else {
             return;
         };
-        let mut degraded = desk.problems.clone();
-        let vad: Box<dyn aoun_audio::Vad> = match desk.store.as_ref().map(|store| {
-            aoun_audio::SileroVad::load(
-                &store.verified_path("silero-vad")?,
-                &store.verified_path("onnxruntime")?,
-            )
-            .map_err(anyhow::Error::from)
-        }) {
-            Some(Ok(vad)) => Box::new(vad),
-            // Speech is then told by loudness: noisier, but the desk still hears.
-            Some(Err(e)) => {
-                let problem = format!(
-                    "the voice detector cannot be used ({e:#}): loudness tells speech instead"
-                );
-                tracing::warn!(%problem, "loading");
-                degraded.push(problem);
-                Box::new(aoun_audio::EnergyVad::default())
-            }
-            None => return self.fail("the model folder is not open".into()),
-        };
+        let degraded = desk.problems.clone();
         let voices = desk.voices.clone();
         self.update(|s| {
             s.voices = voices;
@@ -273,7 +255,7 @@ impl Worker {
             },
             ..LiveConfig::default()
         };
-        let mut session = LiveSession::new(desk.into_pipeline(), vad, config);
+        let mut session = desk.into_live(config);
         let (events_tx, events) = mpsc::channel::<LiveEvent>();
         let app = self.app.clone();
         std::thread::spawn(move || {
@@ -371,10 +353,10 @@ struct Progress<'a> {
 }
 
 impl aoun_desk::LoadProgress for Progress<'_> {
-    fn started(&mut self, label: &str) {
+    fn started(&mut self, engine: Engine) {
         self.worker.update(|s| {
             s.steps.push(LoadStep {
-                label: label.to_string(),
+                engine,
                 done: false,
                 ok: false,
                 ms: 0,
@@ -382,9 +364,9 @@ impl aoun_desk::LoadProgress for Progress<'_> {
         });
     }
 
-    fn finished(&mut self, label: &str, ms: u64, ok: bool) {
+    fn finished(&mut self, engine: Engine, ms: u64, ok: bool) {
         self.worker.update(|s| {
-            if let Some(step) = s.steps.iter_mut().rev().find(|step| step.label == label) {
+            if let Some(step) = s.steps.iter_mut().rev().find(|step| step.engine == engine) {
                 step.done = true;
                 step.ok = ok;
                 step.ms = ms;

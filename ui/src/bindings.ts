@@ -68,6 +68,11 @@ tts_ms: number | null,
  */
 llm_tts_overlap_ms: number | null, 
 /**
+ * From the start of the turn to the first audio synthesized (a spoken question's
+ * recognition included): how long a person waits before the answer starts.
+ */
+first_audio_ms: number | null, 
+/**
  * From the question (its transcript, or the typed text) to the last sentence synthesized.
  */
 answer_ms: number, 
@@ -203,13 +208,15 @@ reason: string,
  */
 reads: string, };
 
+export type Engine = "speech_recognition" | "language_model" | "voices" | "voice_detector";
+
 export type Phase = "checking" | "models_missing" | "loading" | "ready" | "failed";
 
 export type LoadStep = { 
 /**
- * What is loaded ("speech recognition", "the language model", "voices", ...).
+ * What is loaded.
  */
-label: string, 
+engine: Engine, 
 /**
  * Finished (successfully or not).
  */

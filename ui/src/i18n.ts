@@ -71,7 +71,7 @@ export const STRINGS = {
   load_stt: { ar: "فهم الكلام", fr: "Compréhension de la parole", en: "Understanding speech" },
   load_llm: { ar: "صياغة الأجوبة", fr: "Formulation des réponses", en: "Wording answers" },
   load_voices: { ar: "الأصوات", fr: "Les voix", en: "Voices" },
-  load_other: { ar: "التحضير", fr: "Préparation", en: "Preparing" },
+  load_vad: { ar: "الإنصات للكلام", fr: "Détection de la parole", en: "Hearing when you speak" },
   models_missing: {
     ar: "ينقص عون ما يحتاجه ليفهم ويتكلم",
     fr: "Il manque à Aoun ce qu'il faut pour comprendre et parler",

@@ -2,6 +2,7 @@
 
 import { FLAGS, ICONS, PROCEDURE_ICONS, FALLBACK_ICON, type IconName, svg } from "./icons";
 import { type Key, type Lang, LANGS, applyLang, dirOf, t, textLang, windowLang } from "./i18n";
+import type { Engine } from "./bindings";
 import { type AppState, stateKey } from "./state";
 
 export interface Procedure {
@@ -295,11 +296,11 @@ export function render(view: View, state: AppState): void {
   view.main.hidden = !view.loading.hidden || !view.models.hidden;
   if (status) {
     const done = status.steps.filter((s) => s.done).length;
-    // Three engines load: speech recognition, the language model and the voices.
-    view.loadProgress.max = Math.max(3, status.steps.length);
+    // Every engine has its step.
+    view.loadProgress.max = Math.max(Object.keys(STEP_KEYS).length, status.steps.length);
     view.loadProgress.value = done;
     view.loadSteps.replaceChildren(
-      ...status.steps.map((s) => el("li", { class: s.done ? "done" : "running" }, [t(lang, stepKey(s.label))])),
+      ...status.steps.map((s) => el("li", { class: s.done ? "done" : "running" }, [t(lang, STEP_KEYS[s.engine])])),
     );
     const progress = status.import;
     view.importProgress.hidden = !progress?.running || document.body.classList.contains("kiosk");
@@ -313,10 +314,10 @@ export function render(view: View, state: AppState): void {
   }
 }
 
-/** The string naming a loading step. */
-export function stepKey(label: string): Key {
-  if (label.includes("speech recognition")) return "load_stt";
-  if (label.includes("language model")) return "load_llm";
-  if (label.includes("voice")) return "load_voices";
-  return "load_other";
-}
+/** The string naming each engine as it loads. */
+export const STEP_KEYS: Record<Engine, Key> = {
+  speech_recognition: "load_stt",
+  language_model: "load_llm",
+  voices: "load_voices",
+  voice_detector: "load_vad",
+};

@@ -44,6 +44,7 @@ const timings: StageTimings = {
   tts_first_audio_ms: null,
   tts_ms: null,
   llm_tts_overlap_ms: null,
+  first_audio_ms: null,
   answer_ms: 0,
   total_ms: 0,
   voice_to_transcript_ms: null,

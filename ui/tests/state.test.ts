@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stateKey, statusProblem } from "../src/state";
-import { stepKey } from "../src/view";
+import { STEP_KEYS } from "../src/view";
 import { answer, heard, live, run, speaking, status } from "./fixtures";
 
 const texts = (state: { sentences: { text: string }[] }) => state.sentences.map((s) => s.text);
@@ -160,10 +160,10 @@ describe("the event reducer", () => {
     expect(state.answer).toBeNull();
   });
 
-  it("names the loading steps", () => {
-    expect(stepKey("speech recognition")).toBe("load_stt");
-    expect(stepKey("the language model")).toBe("load_llm");
-    expect(stepKey("voices")).toBe("load_voices");
+  it("names every engine's loading step with its own string", () => {
+    const keys = Object.values(STEP_KEYS);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(STEP_KEYS.voice_detector).toBe("load_vad");
   });
 });
 

@@ -26,7 +26,10 @@ pub use sink::{
     AudioSink, PlaybackControl, PlayedClip, WavSink, MONITOR_SECONDS, WAV_SINK_MAX_SECONDS,
 };
 pub use source::{AudioSource, Pacing, Timeline, WavSource, FRAME_SAMPLES};
-pub use vad::{init_onnxruntime, onnx_session, EnergyVad, SileroVad, Vad, VadError};
+pub use vad::{
+    disable_onnxruntime_telemetry, init_onnxruntime, onnx_session, EnergyVad, SileroVad, Vad,
+    VadError,
+};
 pub use wav::{read_wav, read_wav_from, write_wav, WavInfo};
 
 /// Sample rate every speech engine in Aoun expects as input.

@@ -70,8 +70,19 @@ impl<V: Vad + ?Sized> Vad for Box<V> {
     }
 }
 
-/// Calls onnxruntime's process-wide setup with `library`, its telemetry off (the setting is
-/// process-wide: environment variable `ORT_DISABLE_TELEMETRY`). Safe to call any
+/// The environment variable that keeps onnxruntime from sending usage events: the official
+/// Linux build (1.29 on) sends them to its vendor and keeps a device identifier on disk unless it
+/// is set before the runtime's environment is created (seen as name lookups of the vendor's event
+/// host under strace). Aoun sends nothing.
+const TELEMETRY_OFF: &str = "ORT_DISABLE_TELEMETRY";
+
+/// Turns onnxruntime's telemetry off for the whole process. Aoun's programs call it first thing
+/// in `main`, while they have a single thread: changing the environment is only sound then.
+pub fn disable_onnxruntime_telemetry() {
+    std::env::set_var(TELEMETRY_OFF, "1");
+}
+
+/// Calls onnxruntime's process-wide setup with `library`, its telemetry off. Safe to call any
 /// number of times and from any crate: the first library loaded stays loaded, and a later call
 /// only checks nothing failed. Other onnx models in the process (Piper voices) share the same
 /// runtime; every part of Aoun that uses onnxruntime sets it up through here.
@@ -83,10 +94,10 @@ pub fn init_onnxruntime(library: &Path) -> Result<(), VadError> {
     if !library.is_file() {
         return Err(runtime_err("the file does not exist".into()));
     }
-    // The official Linux build of onnxruntime (1.29 on) sends usage events to its vendor and
-    // keeps a device identifier on disk unless this is set before its environment is created
-    // (seen as name lookups of the vendor's event host under strace). Aoun sends nothing.
-    std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
+    // Programs other than Aoun's own (tests, fuzzers) may not have turned it off at start-up.
+    if std::env::var_os(TELEMETRY_OFF).is_none() {
+        disable_onnxruntime_telemetry();
+    }
     let builder = ort::init_from(library).map_err(|e| runtime_err(e.to_string()))?;
     // `false` only means another part of the program configured the runtime first.
     let _first = builder.with_name("aoun").with_telemetry(false).commit();

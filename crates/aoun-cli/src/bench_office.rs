@@ -158,9 +158,10 @@ fn kiosk(
         desk.new_person();
         match desk.turn(&questions[i % questions.len()], lang) {
             Ok(report) => {
-                if let Some(ms) = crate::bench::voice_to_first_audio_ms(&report.timings) {
-                    result.voice_to_first_audio_ms.push(ms);
-                }
+                // The clip is whole in memory: from its start to the first audio.
+                result
+                    .voice_to_first_audio_ms
+                    .extend(report.timings.first_audio_ms);
                 result
                     .llm_first_token_ms
                     .extend(report.timings.llm_first_token_ms);
@@ -220,11 +221,15 @@ pub fn run(options: OfficeBench, models_dir: Option<PathBuf>) -> anyhow::Result<
     let server = if start_server {
         let store = aoun_models::ModelStore::open(models_dir.clone())?;
         let gguf = store.verified_path("smollm2-135m-instruct")?;
-        let python = aoun_llm::llama_server_python()
+        let python = aoun_peers::llama_server_python()
             .ok_or_else(|| anyhow::anyhow!("no home folder for the llama.cpp server"))?;
-        let server =
-            aoun_llm::LlamaServer::start(&python, &gguf, aoun_llm::free_loopback_port()?, threads)
-                .map_err(anyhow::Error::msg)?;
+        let server = aoun_peers::LlamaServer::start(
+            &python,
+            &gguf,
+            aoun_peers::free_loopback_port()?,
+            threads,
+        )
+        .map_err(anyhow::Error::msg)?;
         setup.llm_server = Some(server.url().to_string());
         Some(server)
     } else {

@@ -6,9 +6,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use aoun_audio::{AudioSink, Pacing, SileroVad, Timeline, WavSink, WavSource};
+use aoun_audio::{AudioSink, Pacing, Timeline, WavSink, WavSource};
 use aoun_guide::Lang;
-use aoun_session::{LiveConfig, LiveEvent, LiveSession};
+use aoun_session::{LiveConfig, LiveEvent};
 use serde_json::{json, Value};
 
 use crate::bench::median_p95;
@@ -73,16 +73,12 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
     let questions = (0..options.turns.max(1))
         .map(|i| desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let vad = SileroVad::load(
-        &store.verified_path("silero-vad")?,
-        &store.verified_path("onnxruntime")?,
-    )?;
     let config = LiveConfig {
         language: options.setup.lang.clone(),
         ..LiveConfig::default()
     };
     let end_silence = config.endpoint.trailing_silence;
-    let mut session = LiveSession::new(desk.into_pipeline(), vad, config);
+    let mut session = desk.into_live(config);
     let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
     let mut failures = Vec::new();
     for (i, question) in questions.iter().enumerate() {
@@ -106,6 +102,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             failures.push(QUESTIONS[i % QUESTIONS.len()]);
             continue;
         };
+        crate::bench::add_stages(&mut stages, &t);
         let mut add = |name, value: Option<u64>| {
             if let Some(v) = value {
                 stages.entry(name).or_default().push(v);
@@ -118,10 +115,6 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
                 .map(|v| v.saturating_sub(end_silence.as_millis() as u64)),
         );
         add("voice_to_transcript_ms", t.voice_to_transcript_ms);
-        add("stt_ms", Some(t.stt_ms));
-        add("llm_first_token_ms", t.llm_first_token_ms);
-        add("tts_first_audio_ms", t.tts_first_audio_ms);
-        add("total_ms", Some(t.total_ms));
     }
     let aoun: serde_json::Map<String, Value> = stages
         .into_iter()

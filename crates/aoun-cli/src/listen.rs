@@ -5,16 +5,15 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use aoun_audio::{
-    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, SileroVad, Timeline,
-    WavSink, WavSource, FRAME_SAMPLES,
+    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, Timeline, WavSink,
+    WavSource, FRAME_SAMPLES,
 };
-use aoun_session::{Control, LiveConfig, LiveEvent, LiveSession};
+use aoun_session::{Control, LiveConfig, LiveEvent};
 
 use crate::output::Loading;
 
-use aoun_desk::Setup;
+use aoun_desk::{LiveDesk, Setup};
 
 /// Options of `aoun listen`.
 #[derive(clap::Args, Debug, Clone)]
@@ -74,11 +73,6 @@ fn timeline(args: &ListenArgs) -> anyhow::Result<(Timeline, Vec<(Duration, Durat
 /// object per line).
 pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
     let desk = aoun_desk::load(models_dir, &args.setup, &mut Loading { quiet: json })?;
-    let store = desk.store.clone().context("the model folder is not open")?;
-    let vad = SileroVad::load(
-        &store.verified_path("silero-vad")?,
-        &store.verified_path("onnxruntime")?,
-    )?;
     let config = LiveConfig {
         hands_free: !args.push_to_talk,
         endpoint: aoun_audio::EndpointConfig {
@@ -88,7 +82,7 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
         language: args.setup.lang.clone(),
         ..LiveConfig::default()
     };
-    let mut session = LiveSession::new(desk.into_pipeline(), vad, config);
+    let mut session = desk.into_live(config);
     let (control_tx, controls) = mpsc::channel();
 
     if args.wavs.is_empty() {
@@ -140,7 +134,7 @@ const DEVICE_RETRY: Duration = Duration::from_secs(1);
 
 /// Runs the session on this thread and prints its events on another until it ends.
 fn drive(
-    session: &mut LiveSession<SileroVad>,
+    session: &mut LiveDesk,
     source: &mut dyn AudioSource,
     sink: &mut dyn AudioSink,
     controls: &mpsc::Receiver<Control>,

@@ -141,6 +141,8 @@ enum GuideAction {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: it changes the environment.
+    aoun_audio::disable_onnxruntime_telemetry();
     output::install_panic_message();
     tracing_subscriber::fmt()
         .with_env_filter(

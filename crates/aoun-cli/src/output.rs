@@ -6,7 +6,7 @@ use aoun_audio::Audio;
 use aoun_session::{AnswerReport, TurnReport};
 use serde_json::json;
 
-use aoun_desk::{Devices, LoadProgress, LoadTimings};
+use aoun_desk::{Devices, Engine, LoadProgress, LoadTimings};
 
 /// Reports each loading step on standard error ("loading voices… 0.4 s"), unless quiet.
 pub struct Loading {
@@ -15,13 +15,13 @@ pub struct Loading {
 }
 
 impl LoadProgress for Loading {
-    fn started(&mut self, label: &str) {
+    fn started(&mut self, engine: Engine) {
         if !self.quiet {
-            eprint!("loading {label}… ");
+            eprint!("loading {}… ", engine.label());
         }
     }
 
-    fn finished(&mut self, _: &str, ms: u64, ok: bool) {
+    fn finished(&mut self, _: Engine, ms: u64, ok: bool) {
         if self.quiet {
             return;
         }

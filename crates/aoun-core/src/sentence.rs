@@ -60,6 +60,18 @@ pub fn is_end(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '؟' | '…' | '۔')
 }
 
+/// Where the first sentence of streamed `text` ends (just after its end mark), once the white
+/// space after that mark has come.
+pub fn first_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if is_end(c) && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
+            return Some(at + c.len_utf8());
+        }
+    }
+    None
+}
+
 /// True for a mark where a long sentence may be cut for speech: commas and semicolons.
 fn is_pause(c: char) -> bool {
     matches!(c, ',' | '،' | ';' | '؛')
@@ -157,6 +169,13 @@ impl Splitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_where_the_first_streamed_sentence_ends() {
+        assert_eq!(first_end("It costs 75.5 dirhams. Then"), Some(22));
+        assert_eq!(first_end("شحال؟ جواب"), Some("شحال؟".len()));
+        assert_eq!(first_end("No end yet."), None);
+    }
 
     #[test]
     fn whole_sentences_keep_numbers_and_are_not_cut_at_commas() {

@@ -10,13 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use aoun_audio::Audio;
+use aoun_audio::{Audio, EnergyVad, SileroVad, Vad};
 use aoun_guide::{Guide, Lang};
 use aoun_llm::{
     AnswererCounts, GgufModel, LanguageModel, OpenAiServer, ServerOptions, WithFallback,
 };
 use aoun_models::{ModelKind, ModelStore};
-use aoun_session::{AnswerReport, Phraser, Pipeline, Question, TurnReport, Voice};
+use aoun_session::{
+    AnswerReport, LiveConfig, LiveSession, Phraser, Pipeline, Question, TurnReport, Voice,
+};
 use aoun_stt::{WhisperOptions, WhisperStt};
 use aoun_tts::{SpeechRuntime, TextToSpeech, VoiceCandidate, VoiceSet, VoiceSource};
 use serde::Serialize;
@@ -36,6 +38,10 @@ const STT_MODEL: &str = "whisper-base";
 const LLM_MODEL: &str = "smollm2-135m-instruct";
 /// How long a failed office server is left alone before it is tried again.
 const SERVER_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The voice detector of the registry pack.
+const VAD_MODEL: &str = "silero-vad";
+/// The onnxruntime library of the registry pack, which the voices and the detector run on.
+const ONNXRUNTIME: &str = "onnxruntime";
 /// The Arabic diacritizer of the registry pack.
 const TASHKEEL_MODEL: &str = "tashkeel";
 
@@ -115,9 +121,14 @@ pub struct LoadTimings {
     pub tts_ms: u64,
 }
 
+/// A live session on a desk's engines, with the voice detector the desk loaded.
+pub type LiveDesk = LiveSession<Box<dyn Vad + Send>>;
+
 /// A loaded help desk serving one person.
 pub struct Desk {
     pipeline: Pipeline,
+    /// Tells when someone speaks, for a live session.
+    voice_detector: Box<dyn Vad + Send>,
     /// How long loading took.
     pub load_ms: LoadTimings,
     /// Where the models are.
@@ -179,9 +190,9 @@ impl Desk {
         }
     }
 
-    /// The engines' pipeline, for a live session.
-    pub fn into_pipeline(self) -> Pipeline {
-        self.pipeline
+    /// A live session on this desk's engines and voice detector.
+    pub fn into_live(self, config: LiveConfig) -> LiveDesk {
+        LiveSession::new(self.pipeline, self.voice_detector, config)
     }
 
     /// One voice turn.
@@ -224,12 +235,38 @@ pub fn parse_lang(code: Option<&str>) -> anyhow::Result<Option<Lang>> {
     }
 }
 
+/// What a loading step loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// Speech recognition.
+    SpeechRecognition,
+    /// The language model.
+    LanguageModel,
+    /// A voice for every language, and their runtime.
+    Voices,
+    /// The voice detector, which tells when someone is speaking.
+    VoiceDetector,
+}
+
+impl Engine {
+    /// Its name in a sentence ("loading the voice detector").
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::SpeechRecognition => "speech recognition",
+            Engine::LanguageModel => "the language model",
+            Engine::Voices => "voices",
+            Engine::VoiceDetector => "the voice detector",
+        }
+    }
+}
+
 /// Told about each loading step, so a long load can show where it is.
 pub trait LoadProgress {
-    /// A step (`label`, e.g. "speech recognition") begins.
-    fn started(&mut self, label: &str);
-    /// The step ended after `ms` milliseconds, successfully or not.
-    fn finished(&mut self, label: &str, ms: u64, ok: bool);
+    /// Loading `engine` begins.
+    fn started(&mut self, engine: Engine);
+    /// It ended after `ms` milliseconds, successfully or not.
+    fn finished(&mut self, engine: Engine, ms: u64, ok: bool);
     /// A step failed and the desk goes on without it: `problem` says what works instead.
     fn degraded(&mut self, problem: &str) {
         let _ = problem;
@@ -240,20 +277,20 @@ pub trait LoadProgress {
 pub struct Quiet;
 
 impl LoadProgress for Quiet {
-    fn started(&mut self, _: &str) {}
-    fn finished(&mut self, _: &str, _: u64, _: bool) {}
+    fn started(&mut self, _: Engine) {}
+    fn finished(&mut self, _: Engine, _: u64, _: bool) {}
 }
 
 fn step<T>(
-    label: &str,
+    engine: Engine,
     progress: &mut dyn LoadProgress,
     work: impl FnOnce() -> anyhow::Result<T>,
 ) -> anyhow::Result<(T, u64)> {
-    progress.started(label);
+    progress.started(engine);
     let started = Instant::now();
     let value = work();
     let ms = started.elapsed().as_millis() as u64;
-    progress.finished(label, ms, value.is_ok());
+    progress.finished(engine, ms, value.is_ok());
     Ok((value?, ms))
 }
 
@@ -281,7 +318,7 @@ fn load_phraser(
     device: candle_core::Device,
     progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<LanguageModelLoad> {
-    let ((phraser, server_answers), ms) = step("the language model", progress, || {
+    let ((phraser, server_answers), ms) = step(Engine::LanguageModel, progress, || {
         let local = match &setup.llm {
             Some(file) => {
                 let model = GgufModel::load(file, device.clone())?;
@@ -389,7 +426,7 @@ struct LanguageModelLoad {
 /// language: an installed Piper voice when there is one, else espeak-ng's own voice.
 pub fn load_voice_set(store: &ModelStore) -> anyhow::Result<VoiceSet> {
     SpeechRuntime {
-        onnxruntime: store.verified_path("onnxruntime")?,
+        onnxruntime: store.verified_path(ONNXRUNTIME)?,
         espeak_data: espeak_data_parent(&store.verified_path("espeak-ng-data")?),
     }
     .init()?;
@@ -465,7 +502,7 @@ pub fn load(
     let mut problems = Vec::new();
     device::tell_fallback(fallback, &mut problems, progress);
     let (stt, stt_ms): (Box<dyn aoun_stt::SpeechToText>, u64) =
-        match step("speech recognition", progress, || {
+        match step(Engine::SpeechRecognition, progress, || {
             Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
         }) {
             Ok((stt, ms)) => {
@@ -492,22 +529,25 @@ pub fn load(
     let llm = load_phraser_or_degrade(&store, setup, progress, &mut problems)?;
     devices.language_model = llm.device;
     let phraser = llm.phraser;
-    let ((voices, voice_infos), tts_ms) = match step("voices", progress, || load_voices(&store)) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            degrade(
-                &mut problems,
-                progress,
-                "the voices",
-                e,
-                "answers are shown as text only",
-            );
-            ((Vec::new(), Vec::new()), 0)
-        }
-    };
+    let ((voices, voice_infos), tts_ms) =
+        match step(Engine::Voices, progress, || load_voices(&store)) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                degrade(
+                    &mut problems,
+                    progress,
+                    "the voices",
+                    e,
+                    "answers are shown as text only",
+                );
+                ((Vec::new(), Vec::new()), 0)
+            }
+        };
+    let voice_detector = load_voice_detector(&store, progress, &mut problems);
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
         pipeline: Pipeline::new(stt, phraser.map(|(p, _)| p), voices, guide),
+        voice_detector,
         load_ms: LoadTimings {
             stt_ms,
             llm_ms,
@@ -519,6 +559,34 @@ pub fn load(
         devices,
         server_answers: llm.server_answers,
     })
+}
+
+/// The Silero voice detector, or, when it cannot be loaded, loudness telling speech instead:
+/// noisier, but the desk still hears.
+fn load_voice_detector(
+    store: &ModelStore,
+    progress: &mut dyn LoadProgress,
+    problems: &mut Vec<String>,
+) -> Box<dyn Vad + Send> {
+    let silero = step(Engine::VoiceDetector, progress, || {
+        Ok(SileroVad::load(
+            &store.verified_path(VAD_MODEL)?,
+            &store.verified_path(ONNXRUNTIME)?,
+        )?)
+    });
+    match silero {
+        Ok((vad, _)) => Box::new(vad),
+        Err(e) => {
+            degrade(
+                problems,
+                progress,
+                "the voice detector",
+                e,
+                "loudness tells speech instead",
+            );
+            Box::new(EnergyVad::default())
+        }
+    }
 }
 
 /// Loads what answering typed text needs: the guide and the language model.
@@ -544,6 +612,8 @@ pub fn load_for_text(
             Vec::new(),
             guide,
         ),
+        // Typed text needs no detector; were this desk ever to listen, loudness would tell speech.
+        voice_detector: Box::new(EnergyVad::default()),
         load_ms: LoadTimings {
             llm_ms,
             ..LoadTimings::default()

@@ -4,12 +4,10 @@
 //! [`GgufModel`] implements it with candle on a quantized GGUF file, reading the tokenizer and the
 //! chat template from the file itself so that any supported model works without side files.
 //! [`OpenAiServer`] runs it on an office server (llama.cpp, vLLM) over HTTP, and [`WithFallback`]
-//! answers with the kiosk's own model when that server is unreachable or too slow; [`LlamaServer`]
-//! starts llama-cpp-python's server on a loopback port for the tests and the load test.
+//! answers with the kiosk's own model when that server is unreachable or too slow.
 
 mod fallback;
 mod gguf;
-mod llama_server;
 mod openai;
 mod sentences;
 mod template;
@@ -18,7 +16,6 @@ mod transformer;
 
 pub use fallback::{Answerer, AnswererCounts, WithFallback};
 pub use gguf::{Architecture, GgufModel};
-pub use llama_server::{free_loopback_port, llama_server_python, LlamaServer};
 pub use openai::{OpenAiServer, ServerOptions};
 pub use sentences::{finish_cleanly, SentenceCounter};
 

@@ -4,9 +4,9 @@
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use crate::sentences::{first_sentence_end, StreamStops};
+use crate::sentences::StreamStops;
 use crate::{first_line, TokenSink};
-use crate::{ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, StopReason};
+use crate::{ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, StopReason};
 
 /// Limits of the conversation with the server.
 #[derive(Debug, Clone)]
@@ -37,9 +37,8 @@ impl Default for ServerOptions {
 /// A chat model served over HTTP by an OpenAI-compatible server.
 ///
 /// When the last message is the assistant's, it is sent last for the server to continue. The
-/// llama.cpp server of llama-cpp-python 0.3 opens a new assistant turn instead, which restates
-/// the sentence already spoken: a first sentence that repeats most of the words of that message is
-/// dropped, so only the continuation is streamed.
+/// llama.cpp server of llama-cpp-python 0.3 opens a new assistant turn instead, which may first
+/// restate the sentence already spoken: the answer drops it (`aoun_session::Phraser`).
 #[derive(Debug)]
 pub struct OpenAiServer {
     endpoint: String,
@@ -153,20 +152,6 @@ fn parse_line(line: &str) -> Result<Option<Event>, String> {
     Ok(choice["finish_reason"].is_string().then_some(Event::Done))
 }
 
-/// Whether `sentence` restates `spoken`: it holds at least two thirds of its words.
-fn restates(sentence: &str, spoken: &str) -> bool {
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let said = words(spoken);
-    let new = words(sentence);
-    let shared = said.iter().filter(|w| new.contains(w)).count();
-    !said.is_empty() && shared * 3 >= said.len() * 2
-}
-
 impl LanguageModel for OpenAiServer {
     fn generate(
         &mut self,
@@ -185,12 +170,6 @@ impl LanguageModel for OpenAiServer {
         // server from writing more.
         let mut lines = BufReader::new(response.into_body().into_reader()).lines();
 
-        // The sentence already spoken, while the server's first sentence may still restate it.
-        let mut spoken = messages
-            .last()
-            .filter(|m| m.role == Role::Assistant)
-            .map(|m| m.content.as_str());
-        let mut held = String::new();
         let mut stops = StreamStops::new(options);
         let mut first_piece_ms = None;
         let mut pieces = 0;
@@ -220,14 +199,9 @@ impl LanguageModel for OpenAiServer {
                 }
             };
             let piece = match event {
-                Event::Done if held.is_empty() => {
+                Event::Done => {
                     stop = StopReason::EndOfTurn;
                     break;
-                }
-                // The answer ended while its first sentence was held: pass it on as it is.
-                Event::Done => {
-                    spoken = None;
-                    std::mem::take(&mut held)
                 }
                 Event::Text(text) => {
                     first_piece_ms.get_or_insert(started.elapsed().as_millis() as u64);
@@ -235,28 +209,9 @@ impl LanguageModel for OpenAiServer {
                     text
                 }
             };
-            let piece = match spoken {
-                Some(said) => {
-                    held.push_str(&piece);
-                    let Some(end) = first_sentence_end(&held) else {
-                        continue;
-                    };
-                    spoken = None;
-                    let rest = held.split_off(end);
-                    let first = std::mem::take(&mut held);
-                    if restates(&first, said) {
-                        rest.trim_start().to_string()
-                    } else {
-                        first + &rest
-                    }
-                }
-                None => piece,
-            };
-            if !piece.is_empty() {
-                if let Some(reason) = stops.push(piece, on_text) {
-                    stop = reason;
-                    break;
-                }
+            if let Some(reason) = stops.push(piece, on_text) {
+                stop = reason;
+                break;
             }
             if pieces >= options.max_tokens {
                 break;
@@ -288,12 +243,5 @@ mod tests {
         let role = r#"data: {"choices":[{"delta":{"role":"assistant"},"finish_reason":null}]}"#;
         assert!(matches!(parse_line(role), Ok(None)));
         assert!(parse_line("data: {oops").is_err());
-    }
-
-    #[test]
-    fn tells_a_restated_sentence() {
-        let said = "The passport stamp costs 500 dirhams.";
-        assert!(restates("A passport stamp costs 500 dirhams.", said));
-        assert!(!restates("Bring two photos and your ID card.", said));
     }
 }

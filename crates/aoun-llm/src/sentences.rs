@@ -92,18 +92,6 @@ impl<'o> StreamStops<'o> {
     }
 }
 
-/// Where the first complete sentence of `text` ends (just after its end mark, which white space
-/// follows), if it is complete.
-pub(crate) fn first_sentence_end(text: &str) -> Option<usize> {
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if is_end(c) && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
-            return Some(at + c.len_utf8());
-        }
-    }
-    None
-}
-
 /// Trims generated text so it ends on a complete sentence: cut after the last sentence end when
 /// there is one, otherwise close the single fragment with a full stop.
 pub fn finish_cleanly(text: &str) -> String {
@@ -140,12 +128,5 @@ mod tests {
         assert_eq!(finish_cleanly("شحال؟ جواب"), "شحال؟");
         assert_eq!(finish_cleanly("Done!"), "Done!");
         assert_eq!(finish_cleanly(""), "");
-    }
-
-    #[test]
-    fn finds_the_first_sentence() {
-        assert_eq!(first_sentence_end("It costs 75.5 dirhams. Then"), Some(22));
-        assert_eq!(first_sentence_end("شحال؟ جواب"), Some("شحال؟".len()));
-        assert_eq!(first_sentence_end("No end yet."), None);
     }
 }

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aoun_llm::{
-    free_loopback_port, llama_server_python, Answerer, ChatMessage, GenerateOptions, GgufModel,
-    LanguageModel, LlamaServer, LlmError, OpenAiServer, Role, ServerOptions, StopReason,
-    WithFallback,
+    Answerer, ChatMessage, GenerateOptions, GgufModel, LanguageModel, LlmError, OpenAiServer, Role,
+    ServerOptions, StopReason, WithFallback,
 };
+use aoun_peers::{free_loopback_port, llama_server_python, LlamaServer};
 
 fn models_dir() -> PathBuf {
     std::env::var_os("AOUN_MODELS_DIR")
@@ -121,20 +121,19 @@ fn the_server_streams_continues_and_stops_when_interrupted() {
     assert!(cancelled.generated_tokens < full.generated_tokens);
 
     // The closed stream freed the server: it answers the next turn, here a continuation of the
-    // sentence already spoken, which must not be said twice.
-    let spoken = "You need your birth certificate.";
+    // sentence already spoken (that it is not said twice is the answer's rule, tested in
+    // aoun-session's office_server test).
     let mut continued = question();
-    continued.push(ChatMessage::new(Role::Assistant, spoken));
+    continued.push(ChatMessage::new(
+        Role::Assistant,
+        "You need your birth certificate.",
+    ));
     let next = model
         .generate(&continued, &GenerateOptions::default(), &mut |_| {
             ControlFlow::Continue(())
         })
         .expect("the server answers after a cancelled stream");
-    assert!(
-        !next.text.contains(spoken),
-        "the spoken sentence was repeated: {}",
-        next.text
-    );
+    assert!(!next.text.is_empty());
 
     // The same question through candle, for the first-token figures of the README.
     let mut local = GgufModel::load(&gguf(), candle_core::Device::Cpu).expect("the GGUF loads");

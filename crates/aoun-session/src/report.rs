@@ -26,6 +26,9 @@ pub struct StageTimings {
     /// How long the language model and the voice worked at the same time: the model writes
     /// its next sentence while the voice synthesizes the one before.
     pub llm_tts_overlap_ms: Option<u64>,
+    /// From the start of the turn to the first audio synthesized (a spoken question's
+    /// recognition included): how long a person waits before the answer starts.
+    pub first_audio_ms: Option<u64>,
     /// From the question (its transcript, or the typed text) to the last sentence synthesized.
     pub answer_ms: u64,
     /// The whole turn (in a live session: from the end of the utterance; its speech may have

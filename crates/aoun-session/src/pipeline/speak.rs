@@ -81,6 +81,8 @@ struct Spoken {
     /// When each chunk's synthesis started and ended.
     spans: Vec<(Instant, Instant)>,
     first_audio_ms: Option<u64>,
+    /// When the first chunk's audio was ready.
+    first_audio_at: Option<Instant>,
     /// Why the answer could not be spoken; no more synthesis is tried for the turn.
     unspoken: Option<String>,
 }
@@ -111,6 +113,9 @@ impl Mouth {
                 let event = match outcome.and_then(|answer| context.check().map(|()| answer)) {
                     Ok(answer) => {
                         timings.tts_first_audio_ms = spoken.first_audio_ms;
+                        timings.first_audio_ms = spoken
+                            .first_audio_at
+                            .map(|at| at.saturating_duration_since(asked).as_millis() as u64);
                         let voiced: Duration = spoken.spans.iter().map(|(s, e)| *e - *s).sum();
                         timings.tts_ms =
                             (!spoken.spans.is_empty()).then_some(voiced.as_millis() as u64);
@@ -185,6 +190,7 @@ impl Mouth {
             if audio.is_some() {
                 self.turn.spans.push((started, Instant::now()));
                 self.turn.first_audio_ms.get_or_insert(ms(started));
+                self.turn.first_audio_at.get_or_insert_with(Instant::now);
             }
             context.emit(TurnEvent::Sentence {
                 index,
