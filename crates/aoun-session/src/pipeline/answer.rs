@@ -269,7 +269,6 @@ impl Mind {
         let stage = Instant::now();
         let mut splitter = Splitter::new();
         let result = phraser.phrase_streaming(&prompt, &first.text, &cancel, &mut |piece| {
-            timings.llm_first_token_ms.get_or_insert(ms(stage));
             for sentence in splitter.push(piece) {
                 if let Err(why) = accept(sentence) {
                     rejected = Some(why);
@@ -282,6 +281,8 @@ impl Mind {
         let model_span = (stage, Instant::now());
         match result {
             Ok(generation) => {
+                // The model's own clock: the phraser holds its first words back a while.
+                timings.llm_first_token_ms = Some(generation.prompt_ms);
                 report.generated_tokens = Some(generation.generated_tokens);
                 // The last sentence, closed cleanly when the model stopped mid-way.
                 let last = splitter.finish().map(|rest| finish_cleanly(&rest));
