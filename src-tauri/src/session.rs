@@ -255,7 +255,10 @@ impl Worker {
             },
             ..LiveConfig::default()
         };
-        let mut session = desk.into_live(config);
+        let mut session = match desk.into_live(config) {
+            Ok(session) => session,
+            Err(e) => return self.fail(format!("{e:#}")),
+        };
         let (events_tx, events) = mpsc::channel::<LiveEvent>();
         let app = self.app.clone();
         std::thread::spawn(move || {
@@ -309,7 +312,7 @@ impl Worker {
                         s.models_dir = dir;
                     });
                     let mut progress = Progress { worker: self };
-                    match aoun_desk::load(
+                    match aoun_desk::load_listening(
                         models_dir.clone(),
                         &aoun_desk::Setup::default(),
                         &mut progress,

@@ -68,7 +68,8 @@ fn peak_rss_mib() -> Option<f64> {
 
 /// Runs the benchmark and prints its JSON.
 pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let mut desk = aoun_desk::load(models_dir, &options.setup, &mut aoun_desk::Quiet)?.whole()?;
+    let mut desk =
+        aoun_desk::load_listening(models_dir, &options.setup, &mut aoun_desk::Quiet)?.whole()?;
     let store = desk.store.clone().context("the model folder is not open")?;
     let questions = (0..options.turns.max(1))
         .map(|i| desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En))
@@ -78,7 +79,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         ..LiveConfig::default()
     };
     let end_silence = config.endpoint.trailing_silence;
-    let mut session = desk.into_live(config);
+    let mut session = desk.into_live(config)?;
     let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
     let mut failures = Vec::new();
     for (i, question) in questions.iter().enumerate() {

@@ -72,7 +72,7 @@ fn timeline(args: &ListenArgs) -> anyhow::Result<(Timeline, Vec<(Duration, Durat
 /// Runs a live session as `args` says, printing its events as they come (text, or one JSON
 /// object per line).
 pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
-    let desk = aoun_desk::load(models_dir, &args.setup, &mut Loading { quiet: json })?;
+    let desk = aoun_desk::load_listening(models_dir, &args.setup, &mut Loading { quiet: json })?;
     let config = LiveConfig {
         hands_free: !args.push_to_talk,
         endpoint: aoun_audio::EndpointConfig {
@@ -82,7 +82,7 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
         language: args.setup.lang.clone(),
         ..LiveConfig::default()
     };
-    let mut session = desk.into_live(config);
+    let mut session = desk.into_live(config)?;
     let (control_tx, controls) = mpsc::channel();
 
     if args.wavs.is_empty() {

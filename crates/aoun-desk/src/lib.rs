@@ -127,8 +127,8 @@ pub type LiveDesk = LiveSession<Box<dyn Vad + Send>>;
 /// A loaded help desk serving one person.
 pub struct Desk {
     pipeline: Pipeline,
-    /// Tells when someone speaks, for a live session.
-    voice_detector: Box<dyn Vad + Send>,
+    /// Tells when someone speaks, for a live session: loaded by [`load_listening`] only.
+    voice_detector: Option<Box<dyn Vad + Send>>,
     /// How long loading took.
     pub load_ms: LoadTimings,
     /// Where the models are.
@@ -191,8 +191,12 @@ impl Desk {
     }
 
     /// A live session on this desk's engines and voice detector.
-    pub fn into_live(self, config: LiveConfig) -> LiveDesk {
-        LiveSession::new(self.pipeline, self.voice_detector, config)
+    /// A desk loaded for whole turns only ([`load`]) has none: that is refused in one sentence.
+    pub fn into_live(self, config: LiveConfig) -> anyhow::Result<LiveDesk> {
+        let Some(voice_detector) = self.voice_detector else {
+            bail!("this desk was loaded without a voice detector, so it cannot listen");
+        };
+        Ok(LiveSession::new(self.pipeline, voice_detector, config))
     }
 
     /// One voice turn.
@@ -481,7 +485,20 @@ fn espeak_data_parent(data: &Path) -> PathBuf {
     data.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// Loads everything a voice turn needs.
+/// Loads everything a live conversation needs: what [`load`] loads, and the voice detector.
+pub fn load_listening(
+    models_dir: Option<PathBuf>,
+    setup: &Setup,
+    progress: &mut dyn LoadProgress,
+) -> anyhow::Result<Desk> {
+    let mut desk = load(models_dir, setup, progress)?;
+    if let Some(store) = &desk.store {
+        desk.voice_detector = Some(load_voice_detector(store, progress, &mut desk.problems));
+    }
+    Ok(desk)
+}
+
+/// Loads everything a whole voice turn needs (a live conversation: [`load_listening`]).
 pub fn load(
     models_dir: Option<PathBuf>,
     setup: &Setup,
@@ -543,11 +560,10 @@ pub fn load(
                 ((Vec::new(), Vec::new()), 0)
             }
         };
-    let voice_detector = load_voice_detector(&store, progress, &mut problems);
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
     Ok(Desk {
         pipeline: Pipeline::new(stt, phraser.map(|(p, _)| p), voices, guide),
-        voice_detector,
+        voice_detector: None,
         load_ms: LoadTimings {
             stt_ms,
             llm_ms,
@@ -612,8 +628,7 @@ pub fn load_for_text(
             Vec::new(),
             guide,
         ),
-        // Typed text needs no detector; were this desk ever to listen, loudness would tell speech.
-        voice_detector: Box::new(EnergyVad::default()),
+        voice_detector: None,
         load_ms: LoadTimings {
             llm_ms,
             ..LoadTimings::default()
