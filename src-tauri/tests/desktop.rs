@@ -269,8 +269,10 @@ impl WebDriver {
             }
             assert!(
                 started.elapsed() < PATIENCE,
-                "timed out waiting for {what}; the window shows: {}",
-                self.run("return document.body.innerText")
+                "timed out waiting for {what}; the window shows: {}; the last live events, when \
+                 recorded: {}",
+                self.run("return document.body.innerText"),
+                self.run("return JSON.stringify((window.__live || []).slice(-15))")
             );
             std::thread::sleep(Duration::from_millis(100));
         }
