@@ -69,5 +69,5 @@ export function answer(turn: number, sentences: Sentence[] | string[], lang: Ans
   return { type: "live", event };
 }
 
-/** A live event that carries nothing but its name and state. */
+/** Any other live event, as the app sends it. */
 export const live = (event: LiveEvent): Action => ({ type: "live", event });

@@ -92,27 +92,31 @@ fn read_questions(wavs: &[PathBuf]) -> anyhow::Result<Vec<aoun_audio::Audio>> {
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Adds a turn's stage timings to the benchmark's series, one per stage that ran.
+/// Adds a turn's stage timings, and the benchmark's own `extra` figures, to its series: one
+/// value per stage that ran.
 pub(crate) fn add_stages(
     stages: &mut std::collections::BTreeMap<&'static str, Vec<u64>>,
     t: &aoun_session::StageTimings,
+    extra: &[(&'static str, Option<u64>)],
 ) {
-    let mut add = |name, value: Option<u64>| {
+    let common = [
+        ("stt_ms", Some(t.stt_ms)),
+        ("guide_ms", Some(t.guide_ms)),
+        ("llm_first_token_ms", t.llm_first_token_ms),
+        ("llm_ms", t.llm_ms),
+        ("tts_first_audio_ms", t.tts_first_audio_ms),
+        ("tts_ms", t.tts_ms),
+        // How long the model wrote while the voice synthesized: the stages side by side.
+        ("llm_tts_overlap_ms", t.llm_tts_overlap_ms),
+        ("first_audio_ms", t.first_audio_ms),
+        ("answer_ms", Some(t.answer_ms)),
+        ("total_ms", Some(t.total_ms)),
+    ];
+    for (name, value) in common.iter().chain(extra) {
         if let Some(v) = value {
-            stages.entry(name).or_default().push(v);
+            stages.entry(name).or_default().push(*v);
         }
-    };
-    add("stt_ms", Some(t.stt_ms));
-    add("guide_ms", Some(t.guide_ms));
-    add("llm_first_token_ms", t.llm_first_token_ms);
-    add("llm_ms", t.llm_ms);
-    add("tts_first_audio_ms", t.tts_first_audio_ms);
-    add("tts_ms", t.tts_ms);
-    // How long the model wrote while the voice synthesized: the stages side by side.
-    add("llm_tts_overlap_ms", t.llm_tts_overlap_ms);
-    add("first_audio_ms", t.first_audio_ms);
-    add("answer_ms", Some(t.answer_ms));
-    add("total_ms", Some(t.total_ms));
+    }
 }
 
 /// Runs a benchmark and prints its JSON.
@@ -150,7 +154,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         // Each turn is a new person: follow-ups must not carry over between questions.
         desk.new_person();
         let report = desk.turn(&questions[i % questions.len()], setup.lang.as_deref())?;
-        add_stages(&mut stages, &report.timings);
+        add_stages(&mut stages, &report.timings, &[]);
         *sources
             .entry(format!("{:?}", report.answer.source))
             .or_default() += 1;

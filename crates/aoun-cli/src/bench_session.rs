@@ -80,7 +80,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
     };
     let end_silence = config.endpoint.trailing_silence;
     let mut session = desk.into_live(config)?;
-    let mut stages: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    let mut stages: std::collections::BTreeMap<&'static str, Vec<u64>> = Default::default();
     let mut failures = Vec::new();
     for (i, question) in questions.iter().enumerate() {
         // One person, one question: the session answers it and plays the answer to its end.
@@ -103,19 +103,18 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             failures.push(QUESTIONS[i % QUESTIONS.len()]);
             continue;
         };
-        crate::bench::add_stages(&mut stages, &t);
-        let mut add = |name, value: Option<u64>| {
-            if let Some(v) = value {
-                stages.entry(name).or_default().push(v);
-            }
-        };
-        add("voice_to_first_audio_ms", t.voice_to_first_audio_ms);
-        add(
-            "after_end_of_speech_detected_ms",
-            t.voice_to_first_audio_ms
-                .map(|v| v.saturating_sub(end_silence.as_millis() as u64)),
+        let after_end_of_speech = t
+            .voice_to_first_audio_ms
+            .map(|v| v.saturating_sub(end_silence.as_millis() as u64));
+        crate::bench::add_stages(
+            &mut stages,
+            &t,
+            &[
+                ("voice_to_first_audio_ms", t.voice_to_first_audio_ms),
+                ("after_end_of_speech_detected_ms", after_end_of_speech),
+                ("voice_to_transcript_ms", t.voice_to_transcript_ms),
+            ],
         );
-        add("voice_to_transcript_ms", t.voice_to_transcript_ms);
     }
     let aoun: serde_json::Map<String, Value> = stages
         .into_iter()
