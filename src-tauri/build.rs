@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "release",
     "hands_free",
     "new_person",
+    "someone_here",
     "ask",
     "replay",
     "slower",

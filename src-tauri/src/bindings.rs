@@ -17,6 +17,7 @@ fn declarations() -> Vec<String> {
         declare(aoun_core::Sentence::decl(&config)),
         declare(aoun_stt::Transcript::decl(&config)),
         declare(aoun_session::State::decl(&config)),
+        declare(aoun_session::Presence::decl(&config)),
         declare(aoun_session::AnswerSource::decl(&config)),
         declare(aoun_session::StageTimings::decl(&config)),
         declare(aoun_session::AnswerReport::decl(&config)),

@@ -75,6 +75,12 @@ pub fn new_person(session: State<'_, Session>) -> Result<(), String> {
     session.send(Control::NewPerson)
 }
 
+/// Someone touched the screen (in kiosk mode, it holds the idle clock).
+#[tauri::command]
+pub fn someone_here(session: State<'_, Session>) -> Result<(), String> {
+    session.send(Control::SomeoneHere)
+}
+
 /// Answers a typed question, or the procedure whose picture was chosen, as if it were heard.
 #[tauri::command]
 pub fn ask(

@@ -4,8 +4,10 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aoun_audio::{Audio, AudioSink, DeviceError, PlaybackControl};
+use aoun_session::IdleWipe;
 use serde::Serialize;
 
 use crate::settings::Settings;
@@ -48,6 +50,17 @@ impl Kiosk {
             invitation_volume_percent: settings.invitation_volume_percent,
             languages: settings.office_languages.clone(),
         }
+    }
+
+    /// When the live session wipes the conversation of someone who left (kiosk mode only);
+    /// `listen_while_away` when the microphone is real, so that speaking to the attract screen
+    /// starts a conversation.
+    pub fn idle_wipe(&self, listen_while_away: bool) -> Option<IdleWipe> {
+        self.on.then(|| IdleWipe {
+            after: Duration::from_secs(self.idle_seconds),
+            countdown: Duration::from_secs(self.countdown_seconds),
+            listen_while_away,
+        })
     }
 }
 

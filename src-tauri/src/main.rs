@@ -146,7 +146,7 @@ fn main() {
                 devices,
                 options.models_dir.clone(),
                 settings.clone(),
-                kiosk.invitation_volume_percent,
+                &kiosk,
             );
             app.manage(session);
             app.manage(App {
@@ -165,6 +165,7 @@ fn main() {
             commands::release,
             commands::hands_free,
             commands::new_person,
+            commands::someone_here,
             commands::ask,
             commands::replay,
             commands::slower,

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use aoun_desk::Engine;
 use aoun_models::{InstallState, ModelStore, Pack};
-use aoun_session::{Control, LiveConfig, LiveEvent, Request};
+use aoun_session::{Control, IdleWipe, LiveConfig, LiveEvent, Request};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
-use crate::kiosk::VolumeSink;
+use crate::kiosk::{Kiosk, VolumeSink};
 use crate::microphone::{DeviceProblem, Devices};
 use crate::settings::Settings;
 
@@ -114,7 +114,7 @@ impl Session {
         devices: Devices,
         models_dir: Option<PathBuf>,
         settings: Settings,
-        invitation_volume: u8,
+        kiosk: &Kiosk,
     ) -> Session {
         let (controls_tx, controls) = mpsc::channel();
         // The saved voice speed applies from the first answer on.
@@ -135,6 +135,7 @@ impl Session {
             ready_ms: None,
             voices: Vec::new(),
         }));
+        let idle_wipe = kiosk.idle_wipe(!devices.simulated());
         let armed = Arc::new(AtomicBool::new(false));
         let volume = Arc::new(AtomicU8::new(100));
         let worker = Worker {
@@ -146,7 +147,7 @@ impl Session {
         };
         std::thread::Builder::new()
             .name("session".into())
-            .spawn(move || worker.run(devices, models_dir, settings, controls, retry))
+            .spawn(move || worker.run(devices, models_dir, settings, idle_wipe, controls, retry))
             .expect("the session thread starts");
         Session {
             controls: Mutex::new(controls_tx),
@@ -154,7 +155,7 @@ impl Session {
             status,
             armed,
             volume,
-            invitation_volume,
+            invitation_volume: kiosk.invitation_volume_percent,
             app,
         }
     }
@@ -187,8 +188,11 @@ impl Session {
         if lock(&self.status).phase != Phase::Ready {
             return Err("Aoun is not ready yet".into());
         }
-        if matches!(control, Control::Press | Control::HandsFree(true)) {
-            // A simulated person starts speaking once the button is used.
+        if matches!(
+            control,
+            Control::Press | Control::HandsFree(true) | Control::SomeoneHere
+        ) {
+            // A simulated person starts speaking once the button or the screen is used.
             self.armed.store(true, Ordering::SeqCst);
         }
         lock(&self.controls)
@@ -235,6 +239,7 @@ impl Worker {
         devices: Devices,
         models_dir: Option<PathBuf>,
         settings: Settings,
+        idle_wipe: Option<IdleWipe>,
         controls: Receiver<Control>,
         retry: Receiver<()>,
     ) {
@@ -253,6 +258,7 @@ impl Worker {
                 trailing_silence: Duration::from_millis(settings.end_silence_ms),
                 ..Default::default()
             },
+            idle_wipe,
             ..LiveConfig::default()
         };
         let mut session = match desk.into_live(config) {

@@ -31,6 +31,12 @@ language_probability: number | null, };
 
 export type LiveState = "idle" | "listening" | "transcribing" | "thinking" | "speaking";
 
+export type Presence = { "kind": "away" } | { "kind": "here" } | { "kind": "leaving", 
+/**
+ * Seconds left, rounded up.
+ */
+seconds: number, };
+
 export type AnswerSource = "template" | "model" | "clarify" | "not_understood" | "label";
 
 export type StageTimings = { 
@@ -133,7 +139,15 @@ export type LiveEvent = { "event": "state",
 /**
  * The new state.
  */
-state: LiveState, } | { "event": "no_speech" } | { "event": "heard", 
+state: LiveState, } | { "event": "hands_free", 
+/**
+ * Whether it is on.
+ */
+on: boolean, } | { "event": "presence", 
+/**
+ * Who is there now.
+ */
+presence: Presence, } | { "event": "no_speech" } | { "event": "heard", 
 /**
  * The turn it starts.
  */

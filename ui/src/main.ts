@@ -2,7 +2,7 @@
 
 import "./style.css";
 import { type Key, type Lang, t, windowLang } from "./i18n";
-import { type Kiosk, idleAt, keepsAwake, nextLanguage } from "./kiosk";
+import { type Kiosk, nextLanguage } from "./kiosk";
 import { type Action, type AppState, type LiveEvent, type Status, initialState, reduce } from "./state";
 import { invoke, listen } from "./tauri";
 import { type Procedure, buildView, lockDown, render, showProcedures, translate } from "./view";
@@ -40,6 +40,7 @@ function dispatch(action: Action): void {
   if (state.lang !== before.lang) {
     languageChanged(state.lang);
   }
+  if (kiosk?.on) presenceChanged(before);
   if (state.problem && state.problem !== before.problem && state.problem.key !== before.problem?.key) {
     // Errors are spoken too, for people who cannot read them.
     speak(t(state.lang, state.problem.key));
@@ -89,10 +90,7 @@ function talkUp(): void {
   } else if (holdTimer !== undefined) {
     window.clearTimeout(holdTimer);
     holdTimer = undefined;
-    const on = !state.handsFree;
-    invoke("hands_free", { on })
-      .then(() => dispatch({ type: "hands_free", on }))
-      .catch(report);
+    send("hands_free", { on: !state.handsFree });
   }
 }
 
@@ -157,12 +155,9 @@ on("replay", () => send("replay"));
 on("slower", () => send("slower"));
 on("not-what-i-asked", () => send("not_what_i_asked"));
 on("new-person", () => {
-  if (kiosk?.on) {
-    wipe();
-    return;
-  }
   send("new_person");
-  dispatch({ type: "new_person" });
+  // A kiosk's session wipes the conversation and says nobody is there: the window follows.
+  if (!kiosk?.on) dispatch({ type: "new_person" });
 });
 view.grid.addEventListener("click", (e) => {
   const button = (e.target as Element).closest<HTMLElement>("[data-procedure]");
@@ -232,26 +227,11 @@ on("save-settings", () => {
 });
 on("close-settings", () => view.settings.close());
 
-// Kiosk mode: an attract screen while nobody is there, and everything wiped between two people.
+// Kiosk mode: an attract screen while nobody is there. The session's idle clock says who is
+// there and wipes the conversation between two people; the window shows it and speaks.
 let kiosk: Kiosk | null = null;
-let officeLang: Lang = "ar";
-let lastActivity = Date.now();
 let invitationTimer: number | undefined;
 let invitationLang: string | null = null;
-
-/** A real microphone listens on the attract screen, so that speaking leaves it; a simulated one
- * starts its questions when the talk button is first used, as a person starts to speak, so it
- * waits for the first touch. */
-function listensWhileAttracting(): boolean {
-  return state.status?.simulated === false;
-}
-
-function setHandsFree(on: boolean): void {
-  if (state.handsFree === on || state.status?.phase !== "ready") return;
-  invoke("hands_free", { on })
-    .then(() => dispatch({ type: "hands_free", on }))
-    .catch(report);
-}
 
 function invite(): void {
   if (!kiosk?.on || !state.attract || state.status?.phase !== "ready") return;
@@ -262,59 +242,21 @@ function invite(): void {
   invoke("invite", { text, lang }).catch((e) => console.warn(e));
 }
 
-function showAttract(): void {
-  dispatch({ type: "attract", on: true });
+function startInvitations(): void {
   window.clearInterval(invitationTimer);
   invite();
   invitationTimer = window.setInterval(invite, (kiosk?.invitation_interval_seconds ?? 30) * 1000);
 }
 
-/** Someone is there: the attract screen and the countdown go, the idle clock starts again. */
-function someoneIsThere(): void {
-  lastActivity = Date.now();
-  if (state.attract) {
-    window.clearInterval(invitationTimer);
-    dispatch({ type: "attract", on: false });
-    setHandsFree(true);
-  } else if (state.countdown !== null) {
-    dispatch({ type: "countdown", seconds: null });
-  }
-}
-
-/** The next person finds nothing of this one: the session forgets the conversation, the window
- * its transcript, answer and language, and the attract screen returns. */
-function wipe(): void {
-  send("new_person");
-  // Back to the office's language: `dispatch` tells the window and the session if it changed.
-  dispatch({ type: "wipe", lang: officeLang });
-  if (listensWhileAttracting()) setHandsFree(true);
-  else invoke("hands_free", { on: false }).catch((e) => console.warn(e));
-  showAttract();
-}
-
-function idleTick(): void {
-  if (!kiosk?.on || state.attract || state.status?.phase !== "ready") {
-    lastActivity = Date.now();
-    return;
-  }
-  if (keepsAwake(state.live, state.countdown !== null)) {
-    someoneIsThere();
-    return;
-  }
-  const idle = idleAt(Date.now() - lastActivity, kiosk);
-  if (idle.kind === "wipe") {
-    wipe();
-  } else if (idle.kind === "countdown") {
-    if (state.countdown === null) speak(t(state.lang, "still_there"));
-    if (state.countdown !== idle.seconds) dispatch({ type: "countdown", seconds: idle.seconds });
-  } else if (state.countdown !== null) {
-    dispatch({ type: "countdown", seconds: null });
-  }
+/** The attract screen invites while nobody is there; the countdown asks if the person is still there. */
+function presenceChanged(before: AppState): void {
+  if (state.attract && !before.attract) startInvitations();
+  if (!state.attract && before.attract) window.clearInterval(invitationTimer);
+  if (state.countdown !== null && before.countdown === null) speak(t(state.lang, "still_there"));
 }
 
 function startKiosk(k: Kiosk): void {
   kiosk = k;
-  officeLang = state.lang;
   lockDown(view, k.languages);
   translate(view, state.lang);
   // No context menu (and with it no developer tools), no keyboard shortcuts of the web view.
@@ -333,7 +275,7 @@ function startKiosk(k: Kiosk): void {
       type,
       (e) => {
         const attracting = state.attract;
-        someoneIsThere();
+        if (state.status?.phase === "ready") invoke("someone_here").catch((e) => console.warn(e));
         if (attracting) {
           e.preventDefault();
           e.stopPropagation();
@@ -343,30 +285,26 @@ function startKiosk(k: Kiosk): void {
     );
   }
   view.attract.addEventListener("click", (e) => e.preventDefault());
-  window.setInterval(idleTick, 250);
 }
 
 async function start(): Promise<void> {
   const settings = await invoke<Settings>("settings_get");
-  state = initialState(windowLang(settings.language) ?? "ar");
-  languageChanged(state.lang);
   const k = await invoke<Kiosk>("kiosk");
+  state = initialState(windowLang(settings.language) ?? "ar", k.on);
+  languageChanged(state.lang);
   if (k.on) startKiosk(k);
   await listen<Status>("status", (status) => {
     const wasMissing = state.status?.phase === "models_missing";
     const wasReady = state.status?.phase === "ready";
     dispatch({ type: "status", status });
     if (status.phase === "models_missing" && !wasMissing) showFolders();
-    if (kiosk?.on && status.phase === "ready" && !wasReady) {
-      // Ready: the attract screen invites, and a real microphone already listens.
-      if (listensWhileAttracting() && state.attract) setHandsFree(true);
-      invite();
-    }
+    // Ready: the attract screen invites.
+    if (kiosk?.on && status.phase === "ready" && !wasReady) invite();
   });
   await listen<LiveEvent>("live", (event) => dispatch({ type: "live", event }));
   dispatch({ type: "status", status: await invoke<Status>("status") });
   if (state.status?.phase === "models_missing") showFolders();
-  if (kiosk?.on) showAttract();
+  if (kiosk?.on) startInvitations();
 }
 
 start().catch(report);

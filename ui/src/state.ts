@@ -3,7 +3,7 @@
 
 import { type Key, type Lang, heardLang, windowLang } from "./i18n";
 
-import type { AnswerReport, LiveEvent, LiveState, Sentence, Status } from "./bindings";
+import type { AnswerReport, LiveEvent, LiveState, Presence, Sentence, Status } from "./bindings";
 
 export type { AnswerReport, DeviceProblem, ImportProgress, LiveEvent, LiveState, LoadStep, Sentence, Status } from "./bindings";
 
@@ -15,6 +15,8 @@ export interface Problem {
 
 export interface AppState {
   lang: Lang;
+  /** The office's language: a kiosk's wipe returns to it. */
+  officeLang: Lang;
   /** The person chose the language since the last question was heard: its answer keeps it. */
   langChosen: boolean;
   status: Status | null;
@@ -29,9 +31,9 @@ export interface AppState {
   /** The index of the sentence being spoken, -1 when none. */
   current: number;
   problem: Problem | null;
-  /** Kiosk: the attract screen shows (nobody is there). */
+  /** Kiosk: the attract screen shows (nobody is there, as the session says). */
   attract: boolean;
-  /** Kiosk: seconds left before the conversation is wiped, while the countdown shows. */
+  /** Kiosk: seconds left before the session wipes the conversation, while it counts down. */
   countdown: number | null;
 }
 
@@ -39,16 +41,14 @@ export type Action =
   | { type: "status"; status: Status }
   | { type: "live"; event: LiveEvent }
   | { type: "lang"; lang: Lang }
-  | { type: "hands_free"; on: boolean }
   | { type: "problem"; problem: Problem | null }
-  | { type: "new_person" }
-  | { type: "attract"; on: boolean }
-  | { type: "countdown"; seconds: number | null }
-  | { type: "wipe"; lang: Lang };
+  | { type: "new_person" };
 
-export function initialState(lang: Lang): AppState {
+/** The window before anything happened; a kiosk starts on its attract screen. */
+export function initialState(lang: Lang, kiosk = false): AppState {
   return {
     lang,
+    officeLang: lang,
     langChosen: false,
     status: null,
     live: "idle",
@@ -59,7 +59,7 @@ export function initialState(lang: Lang): AppState {
     sentences: [],
     current: -1,
     problem: null,
-    attract: false,
+    attract: kiosk,
     countdown: null,
   };
 }
@@ -94,13 +94,26 @@ function onSpeaking(state: AppState, event: Speaking): AppState {
   return { ...state, turn: event.turn, sentences, current: event.index };
 }
 
+/** Kiosk: who is at the desk, as the session's idle clock says. */
+function onPresence(state: AppState, presence: Presence): AppState {
+  switch (presence.kind) {
+    case "away":
+      // The session wiped the conversation: nothing of one person is left for the next, only
+      // the app's status, the microphone's mode and the office's language.
+      if (state.attract) return state;
+      return { ...initialState(state.officeLang, true), status: state.status, handsFree: state.handsFree };
+    case "here":
+      return { ...state, attract: false, countdown: null };
+    case "leaving":
+      return { ...state, attract: false, countdown: presence.seconds };
+  }
+}
+
 function onLive(state: AppState, event: LiveEvent): AppState {
   switch (event.event) {
     case "state":
       return {
         ...state,
-        // Someone speaking is someone there.
-        ...(event.state === "listening" ? { attract: false, countdown: null } : {}),
         live: event.state,
         current: event.state === "idle" ? -1 : state.current,
         problem: event.state === "listening" ? null : state.problem,
@@ -112,8 +125,6 @@ function onLive(state: AppState, event: LiveEvent): AppState {
         lang: heardLang(state.lang, event.transcript.language),
         langChosen: false,
         transcript: event.transcript.text,
-        attract: false,
-        countdown: null,
         answer: null,
         turn: event.turn,
         sentences: [],
@@ -123,6 +134,10 @@ function onLive(state: AppState, event: LiveEvent): AppState {
     }
     case "speaking":
       return onSpeaking(state, event);
+    case "hands_free":
+      return { ...state, handsFree: event.on };
+    case "presence":
+      return onPresence(state, event.presence);
     case "answer": {
       // The whole answer is known before its last sentences are spoken: they show, not yet lit.
       const current = event.turn === state.turn ? state.current : -1;
@@ -153,19 +168,10 @@ export function reduce(state: AppState, action: Action): AppState {
       return onLive(state, action.event);
     case "lang":
       return { ...state, lang: action.lang, langChosen: true };
-    case "hands_free":
-      return { ...state, handsFree: action.on };
     case "problem":
       return { ...state, problem: action.problem };
     case "new_person":
       return { ...state, transcript: "", answer: null, sentences: [], current: -1, problem: null };
-    case "attract":
-      return { ...state, attract: action.on, countdown: null };
-    case "countdown":
-      return { ...state, countdown: action.seconds };
-    case "wipe":
-      // Nothing of one person is left for the next: only the app's status stays.
-      return { ...initialState(action.lang), status: state.status, attract: true };
   }
 }
 

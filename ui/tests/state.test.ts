@@ -116,7 +116,7 @@ describe("the event reducer", () => {
   it("shows the state under the talk button", () => {
     let state = run([live({ event: "state", state: "thinking" })]);
     expect(stateKey(state)).toBe("state_thinking");
-    state = run([live({ event: "state", state: "idle" }), { type: "hands_free", on: true }], state);
+    state = run([live({ event: "state", state: "idle" }), live({ event: "hands_free", on: true })], state);
     expect(stateKey(state)).toBe("state_idle_hands_free");
   });
 

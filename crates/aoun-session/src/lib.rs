@@ -12,7 +12,7 @@ mod pipeline;
 mod report;
 
 pub use contain::Contained;
-pub use live::{Control, LiveConfig, LiveEvent, LiveSession, Request, State};
+pub use live::{Control, IdleWipe, LiveConfig, LiveEvent, LiveSession, Presence, Request, State};
 pub use phrase::Phraser;
 pub use pipeline::{Pipeline, Question, RunningTurn, TurnEvent};
 pub use report::{AnswerReport, AnswerSource, StageTimings, TurnReport};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use aoun_audio::{Audio, AudioSink, EnergyVad, Pacing, WavSink, WavSource};
 use aoun_guide::{Guide, Lang};
 use aoun_session::{
-    AnswerSource, Control, LiveConfig, LiveEvent, LiveSession, Pipeline, Request, Voice,
+    AnswerSource, Control, IdleWipe, LiveConfig, LiveEvent, LiveSession, Pipeline, Request, Voice,
 };
 use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
@@ -54,6 +54,10 @@ impl TextToSpeech for NotingVoice {
 }
 
 fn session(log: &Log) -> LiveSession<EnergyVad> {
+    session_with(log, LiveConfig::default())
+}
+
+fn session_with(log: &Log, config: LiveConfig) -> LiveSession<EnergyVad> {
     let pipeline = Pipeline::new(
         Box::new(NoEars),
         None,
@@ -66,22 +70,35 @@ fn session(log: &Log) -> LiveSession<EnergyVad> {
         }],
         Guide::embedded(),
     );
-    LiveSession::new(pipeline, EnergyVad::default(), LiveConfig::default())
+    LiveSession::new(pipeline, EnergyVad::default(), config)
 }
 
 /// Runs the session over half a second of silence with these requests, until their turn has
 /// been played; returns the events.
 fn run(session: &mut LiveSession<EnergyVad>, requests: Vec<Request>) -> Vec<LiveEvent> {
+    let controls = requests.into_iter().map(Control::Request).collect();
+    run_for(session, controls, 0.5, Pacing::Unpaced)
+}
+
+/// Runs the session over `seconds` of silence read at `pacing`, with these controls, until the
+/// last turn has been played; returns the events.
+fn run_for(
+    session: &mut LiveSession<EnergyVad>,
+    controls: Vec<Control>,
+    seconds: f32,
+    pacing: Pacing,
+) -> Vec<LiveEvent> {
     let silence = Audio {
-        samples: vec![0.0; 8000],
+        samples: vec![0.0; (seconds * 16_000.0) as usize],
         sample_rate: 16_000,
     };
-    let mut source = WavSource::from_audio(&silence, Pacing::Unpaced);
+    let mut source = WavSource::from_audio(&silence, pacing);
     let mut sink = WavSink::new(16_000, Pacing::Unpaced);
-    let (controls_tx, controls) = mpsc::channel();
-    for request in requests {
-        controls_tx.send(Control::Request(request)).unwrap();
+    let (controls_tx, controls_rx) = mpsc::channel();
+    for control in controls {
+        controls_tx.send(control).unwrap();
     }
+    let controls = controls_rx;
     let (events_tx, events) = mpsc::channel();
     session
         .run(&mut source, &mut sink, &controls, &events_tx)
@@ -163,6 +180,72 @@ fn a_question_asked_without_speaking_is_answered_replayed_slower_and_taken_back(
         back.text,
         "I did not understand. Which document or procedure do you need?"
     );
+    let events = run(
+        &mut session,
+        vec![Request::Ask {
+            text: "how much does it cost?".into(),
+            lang: Some(Lang::En),
+        }],
+    );
+    assert_ne!(
+        answer(&events).expect("an answer").card.as_deref(),
+        Some("passport")
+    );
+}
+
+#[test]
+fn a_kiosk_wipes_the_conversation_of_someone_who_left_after_a_countdown() {
+    let log: Log = Arc::default();
+    let config = LiveConfig {
+        idle_wipe: Some(IdleWipe {
+            after: Duration::from_millis(1500),
+            countdown: Duration::from_millis(1000),
+            listen_while_away: false,
+        }),
+        ..LiveConfig::default()
+    };
+    let mut session = session_with(&log, config);
+    // Someone touches the screen and asks about the passport, then walks away.
+    let controls = vec![
+        Control::SomeoneHere,
+        Control::Request(Request::Ask {
+            text: "passport".into(),
+            lang: Some(Lang::En),
+        }),
+    ];
+    let events = run_for(&mut session, controls, 3.0, Pacing::RealTime);
+    let told: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            LiveEvent::Presence { presence } => Some(format!("{presence:?}")),
+            LiveEvent::HandsFree { on } => Some(format!("hands-free {on}")),
+            LiveEvent::Answer { .. } => Some("answer".into()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            // Nobody there, and a simulated microphone waits for a touch.
+            "hands-free false",
+            "Away",
+            // The touch: someone is there and is listened to.
+            "Here",
+            "hands-free true",
+            "answer",
+            // Nobody speaks or touches: the last second is counted, then all is wiped.
+            "Leaving { seconds: 1 }",
+            "Away",
+            "hands-free false",
+        ],
+        "{events:?}"
+    );
+    assert_eq!(
+        answer(&events).and_then(|a| a.card).as_deref(),
+        Some("passport")
+    );
+
+    // The next person's follow-up does not mean the last person's passport.
     let events = run(
         &mut session,
         vec![Request::Ask {

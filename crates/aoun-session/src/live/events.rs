@@ -4,7 +4,7 @@ use aoun_audio::EndpointConfig;
 use aoun_core::SentenceKind;
 use aoun_stt::Transcript;
 
-use super::Request;
+use super::{IdleWipe, Presence, Request};
 use crate::{AnswerReport, StageTimings};
 
 /// Where the conversation is.
@@ -35,6 +35,8 @@ pub enum Control {
     HandsFree(bool),
     /// A new person: wipe the conversation.
     NewPerson,
+    /// Someone touched the screen: in kiosk mode, they are there.
+    SomeoneHere,
     /// Something asked without speaking (a typed question, a picture, replay...).
     Request(Request),
     /// End the session.
@@ -49,6 +51,17 @@ pub enum LiveEvent {
     State {
         /// The new state.
         state: State,
+    },
+    /// Hands-free mode (voice activity ends turns) was turned on or off.
+    HandsFree {
+        /// Whether it is on.
+        on: bool,
+    },
+    /// Kiosk mode: whether someone is at the desk changed (the idle clock counts down, or the
+    /// conversation was wiped and nobody is there).
+    Presence {
+        /// Who is there now.
+        presence: Presence,
     },
     /// An utterance ended with no speech in it: no turn was started.
     NoSpeech,
@@ -115,6 +128,8 @@ pub struct LiveConfig {
     pub echo_margin_db: f32,
     /// Force the spoken language (ISO 639-1) instead of detecting it.
     pub language: Option<String>,
+    /// Kiosk mode: wipe the conversation when nobody has been there for a while.
+    pub idle_wipe: Option<IdleWipe>,
 }
 
 impl Default for LiveConfig {
@@ -125,6 +140,7 @@ impl Default for LiveConfig {
             barge_in: true,
             echo_margin_db: 6.0,
             language: None,
+            idle_wipe: None,
         }
     }
 }

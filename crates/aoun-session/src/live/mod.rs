@@ -25,10 +25,13 @@ use crate::AnswerSource;
 
 mod echo;
 mod events;
+mod presence;
 mod request;
 
 use echo::EchoGate;
 pub use events::{Control, LiveConfig, LiveEvent, State};
+use presence::{Attendance, Due};
+pub use presence::{IdleWipe, Presence};
 pub use request::Request;
 
 /// A turn the audio loop follows: the pipeline's events, and what the loop measures of it.
@@ -95,6 +98,8 @@ pub struct LiveSession<V: Vad> {
     pipeline: Pipeline,
     endpointer: Endpointer<V>,
     config: LiveConfig,
+    /// Kiosk mode's idle clock.
+    attendance: Option<Attendance>,
 }
 
 /// Consecutive speech frames (32 ms each) over an answer that stop it: about 100 ms of speech,
@@ -301,11 +306,16 @@ impl Loop<'_> {
 
 impl<V: Vad> LiveSession<V> {
     /// A session over a pipeline, with a voice activity detector.
-    pub fn new(pipeline: Pipeline, vad: V, config: LiveConfig) -> Self {
+    pub fn new(pipeline: Pipeline, vad: V, mut config: LiveConfig) -> Self {
+        let attendance = config.idle_wipe.map(Attendance::new);
+        if let Some(attendance) = &attendance {
+            config.hands_free = attendance.listens();
+        }
         Self {
             pipeline,
             endpointer: Endpointer::new(vad, config.endpoint.clone()),
             config,
+            attendance,
         }
     }
 
@@ -337,6 +347,15 @@ impl<V: Vad> LiveSession<V> {
             unannounced: VecDeque::new(),
         };
         self.endpointer.reset();
+        // The window learns where a new or reopened session stands.
+        live.emit(LiveEvent::HandsFree {
+            on: self.config.hands_free,
+        });
+        if let Some(attendance) = &self.attendance {
+            live.emit(LiveEvent::Presence {
+                presence: attendance.presence(),
+            });
+        }
         loop {
             while let Ok(control) = controls.try_recv() {
                 if !self.control(&mut live, control) {
@@ -348,6 +367,7 @@ impl<V: Vad> LiveSession<V> {
             if live.pump()? {
                 self.endpointer.reset();
             }
+            self.watch_idle(&mut live);
             let frame = match source.next_frame() {
                 Ok(Some(frame)) => frame,
                 Ok(None) => return self.drain(&mut live),
@@ -394,24 +414,74 @@ impl<V: Vad> LiveSession<V> {
                     }
                 }
             }
-            Control::HandsFree(on) => {
-                live.stop_hearing();
-                self.config.hands_free = on;
-                self.endpointer.reset();
-            }
-            Control::NewPerson => {
-                live.stop_hearing();
-                live.interrupt();
-                // The microphone's last frames may hold the last person's voice.
-                live.recent.clear();
-                self.pipeline.new_person();
-                self.endpointer.reset();
-                live.set_state(State::Idle);
-            }
+            Control::HandsFree(on) => self.set_hands_free(live, on),
+            Control::NewPerson => self.wipe(live),
+            Control::SomeoneHere => self.attend(live, |a| a.sign(Instant::now())),
             Control::Request(request) => self.request(live, request),
             Control::Stop => return false,
         }
         true
+    }
+
+    fn set_hands_free(&mut self, live: &mut Loop<'_>, on: bool) {
+        live.stop_hearing();
+        self.config.hands_free = on;
+        self.endpointer.reset();
+        live.emit(LiveEvent::HandsFree { on });
+    }
+
+    /// Forgets the conversation and what the microphone last heard; in kiosk mode, nobody is
+    /// there any more.
+    fn wipe(&mut self, live: &mut Loop<'_>) {
+        live.stop_hearing();
+        live.interrupt();
+        // The microphone's last frames may hold the last person's voice.
+        live.recent.clear();
+        self.pipeline.new_person();
+        self.endpointer.reset();
+        live.set_state(State::Idle);
+        self.attend(live, Attendance::gone);
+    }
+
+    /// Kiosk mode: applies `change` to the idle clock, and tells the window when the presence
+    /// changes. Someone arriving turns hands-free listening on; nobody there leaves it as the
+    /// microphone allows.
+    fn attend(
+        &mut self,
+        live: &mut Loop<'_>,
+        change: impl FnOnce(&mut Attendance) -> Option<Presence>,
+    ) {
+        let Some(attendance) = self.attendance.as_mut() else {
+            return;
+        };
+        let was_away = attendance.presence() == Presence::Away;
+        let Some(presence) = change(attendance) else {
+            return;
+        };
+        let listens = attendance.listens();
+        live.emit(LiveEvent::Presence { presence });
+        let arrived_or_left = was_away || presence == Presence::Away;
+        if arrived_or_left && self.config.hands_free != listens {
+            self.set_hands_free(live, listens);
+        }
+    }
+
+    /// Kiosk mode: moves the idle clock on, and wipes the conversation when its time is over.
+    fn watch_idle(&mut self, live: &mut Loop<'_>) {
+        let state = live.state;
+        let mut wipe_due = false;
+        self.attend(live, |attendance| {
+            match attendance.tick(Instant::now(), state)? {
+                Due::Tell(presence) => Some(presence),
+                Due::Wipe => {
+                    wipe_due = true;
+                    None
+                }
+            }
+        });
+        if wipe_due {
+            self.wipe(live);
+        }
     }
 
     /// Feeds one microphone frame to the button's recording or to the endpointer.
