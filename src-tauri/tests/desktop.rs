@@ -1,17 +1,19 @@
 //! The desktop app end to end, in a real window: the app runs on a virtual display (Xvfb) and
 //! is driven through WebDriver (tauri-driver 2.1.0 in front of WebKitWebDriver). The only test
-//! double is the sound card: a spoken question from `assets/samples` is the microphone. A second
-//! window starts with an empty models folder, must offer to import a model pack, and imports a
-//! real one (the installed pack, exported as an office copies it to a USB stick).
+//! double is the sound card: a spoken question from `assets/samples` is the microphone.
 //!
-//! Outside CI the test is skipped, with the reason printed, when a tool or the models are
-//! missing; under `CI=true` it fails instead.
+//! Four scenarios, each its own test over the same harness, taking turns on the machine: a spoken
+//! question answered in the window; an empty models folder, which offers to import a model pack
+//! and imports a real one (the installed pack, exported as an office copies it to a USB stick); no
+//! sound card; and a kiosk, in a network namespace. Outside CI a scenario is skipped, with the
+//! reason printed, when a tool or the models are missing; under `CI=true` it fails instead.
 
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -384,16 +386,30 @@ impl Drop for Desktop {
     }
 }
 
-/// Both scenarios, one after the other: each has its own display and window.
+/// What each scenario starts with: the tools, and the machine to itself. Scenarios run one at a
+/// time, each with its own display and window: two windows would load the engines on the same
+/// cores and make each other's waits time out. `None` (the test is skipped) when a tool or the
+/// models are missing outside CI.
+fn scenario() -> Option<(Tools, MutexGuard<'static, ()>)> {
+    static ONE_WINDOW: Mutex<()> = Mutex::new(());
+    // A failed scenario leaves the lock poisoned; the next one still runs.
+    let turn = ONE_WINDOW.lock().unwrap_or_else(PoisonError::into_inner);
+    match Tools::find() {
+        Ok(tools) => Some((tools, turn)),
+        Err(reason) => {
+            unavailable(&reason);
+            None
+        }
+    }
+}
+
+/// The kiosk scenario runs inside a network namespace, so that the trace shows nothing of the
+/// app could reach another machine.
 #[test]
-fn desktop_app() {
-    let tools = match Tools::find() {
-        Ok(tools) => tools,
-        Err(reason) => return unavailable(&reason),
+fn a_kiosk_leaves_nothing_of_one_person_for_the_next() {
+    let Some((_tools, _one_window)) = scenario() else {
+        return;
     };
-    a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(&tools);
-    without_models_the_window_offers_to_import_a_pack(&tools);
-    without_a_sound_card_the_window_says_so_and_goes_on(&tools);
     in_a_network_namespace(KIOSK_IN_NAMESPACE);
 }
 
@@ -425,13 +441,14 @@ fn in_a_network_namespace(name: &str) {
     }
 }
 
-/// The kiosk scenario, inside the network namespace [`desktop_app`] makes for it.
+/// The kiosk scenario, inside the network namespace
+/// [`a_kiosk_leaves_nothing_of_one_person_for_the_next`] makes for it.
 #[test]
-#[ignore = "started by desktop_app inside a network namespace"]
+#[ignore = "started by a_kiosk_leaves_nothing_of_one_person_for_the_next inside a network namespace"]
 fn kiosk_in_a_network_namespace() {
     assert!(
         std::env::var_os(INSIDE_NAMESPACE).is_some(),
-        "run through desktop_app, which makes the network namespace"
+        "run through a_kiosk_leaves_nothing_of_one_person_for_the_next, which makes the network namespace"
     );
     // The namespace has loopback and nothing else.
     let devices = std::fs::read_to_string("/proc/net/dev").expect("the network devices");
@@ -443,10 +460,15 @@ fn kiosk_in_a_network_namespace() {
         .collect();
     assert_eq!(interfaces, ["lo"], "{devices}");
     let tools = Tools::find().expect("the tools found outside the namespace");
-    a_kiosk_leaves_nothing_of_one_person_for_the_next(&tools);
+    the_kiosk_scenario(&tools);
 }
 
-fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(tools: &Tools) {
+#[test]
+fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left() {
+    let Some((tools, _one_window)) = scenario() else {
+        return;
+    };
+    let tools = &tools;
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let question = workspace.join("assets/samples/en-passport-fee.wav");
     let desktop = Desktop::launch(
@@ -636,7 +658,12 @@ fn a_spoken_question_is_answered_in_the_window_and_arabic_reads_right_to_left(to
     );
 }
 
-fn without_models_the_window_offers_to_import_a_pack(tools: &Tools) {
+#[test]
+fn without_models_the_window_offers_to_import_a_pack() {
+    let Some((tools, _one_window)) = scenario() else {
+        return;
+    };
+    let tools = &tools;
     let empty = std::env::temp_dir().join(format!("aoun-desktop-no-models-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("an empty models folder");
     let desktop = Desktop::launch(
@@ -735,7 +762,12 @@ fn model_pack() -> PathBuf {
     dir
 }
 
-fn without_a_sound_card_the_window_says_so_and_goes_on(tools: &Tools) {
+#[test]
+fn without_a_sound_card_the_window_says_so_and_goes_on() {
+    let Some((tools, _one_window)) = scenario() else {
+        return;
+    };
+    let tools = &tools;
     let cards = std::fs::read_to_string("/proc/asound/cards").unwrap_or_default();
     if !cards.trim().is_empty() && !cards.contains("no soundcards") {
         eprintln!("desktop test: this machine has a sound card; the missing-microphone window is not tried");
@@ -841,7 +873,9 @@ fn calls_beyond_the_machine(trace: &str) -> Vec<&str> {
         .collect()
 }
 
-fn a_kiosk_leaves_nothing_of_one_person_for_the_next(tools: &Tools) {
+/// A kiosk with a simulated person: asked aloud, wiped by "new person", asked with a picture,
+/// then left alone until the idle wipe; nothing of either stays on disk or leaves the machine.
+fn the_kiosk_scenario(tools: &Tools) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let question = workspace.join("assets/samples/en-passport-fee.wav");
     let models = aoun_models::ModelStore::open(None)
