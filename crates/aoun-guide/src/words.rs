@@ -408,7 +408,7 @@ mod tests {
         let errors = errors_with("\"وال\"", "\"وال\", \"و\"");
         assert_error(&errors, "the cue_prefixes list 'و' twice");
         // The same word may be a stopword in two languages.
-        assert!(shipped().text.matches("\"merci\"").count() == 2);
+        assert_eq!(shipped().text.matches("\"merci\"").count(), 2);
     }
 
     #[test]
