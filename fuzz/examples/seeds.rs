@@ -100,9 +100,9 @@ fn manifest_seeds() -> Seeds {
     )]
 }
 
-/// The three files of the `pack` target's small pack, each behind the byte that selects it.
+/// The four files of the `pack` target's small pack, each behind the byte that selects it.
 fn pack_seeds() -> Seeds {
-    ["pack.toml", "lexicon.toml", "cards/passport.toml"]
+    ["pack.toml", "lexicon.toml", "words.toml", "cards/passport.toml"]
         .iter()
         .enumerate()
         .filter_map(|(at, file)| {

@@ -1,6 +1,7 @@
 //! A content pack imported from a USB stick. The input replaces one file of a small valid pack
-//! (the shipped `pack.toml` and `lexicon.toml` with the passport card): the first byte chooses
-//! which, so mutations reach the checks past TOML syntax. One card keeps each run fast.
+//! (the shipped `pack.toml`, `lexicon.toml` and `words.toml` with the passport card): the first
+//! byte chooses which, so mutations reach the checks past TOML syntax. One card keeps each run
+//! fast.
 #![no_main]
 
 use aoun_guide::pack::Source;
@@ -19,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         .filter(|s| {
             matches!(
                 s.name.as_str(),
-                "pack.toml" | "lexicon.toml" | "cards/passport.toml"
+                "pack.toml" | "lexicon.toml" | "words.toml" | "cards/passport.toml"
             )
         })
         .collect();

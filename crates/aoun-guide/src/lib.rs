@@ -24,6 +24,7 @@ pub mod lang;
 pub mod normalize;
 pub mod pack;
 pub mod retrieve;
+pub mod words;
 
 use std::path::Path;
 
@@ -32,10 +33,11 @@ pub use aoun_core::sentence::{Sentence, SentenceKind};
 pub use guard::GuardViolation;
 pub use lang::Lang;
 pub use pack::{Aspect, Card, Fact, LangText, Pack, PackError, PackProblem, PackSummary};
+pub use words::Words;
 
 use normalize::{normalize, words};
 use pack::Source;
-use retrieve::{detect_aspect, Hit, Index};
+use retrieve::{Hit, Index};
 
 /// Score from which the best card is answered without asking back.
 pub const CONFIDENT_SCORE: f32 = 2.4;
@@ -121,6 +123,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "lexicon.toml",
         include_str!("../../../assets/guide/lexicon.toml"),
+    ),
+    (
+        words::FILE,
+        include_str!("../../../assets/guide/words.toml"),
     ),
     (
         "cards/amo.toml",
@@ -215,7 +221,8 @@ pub fn check_sources(sources: &[Source]) -> Result<PackSummary, Vec<PackError>> 
 }
 
 impl Guide {
-    /// Loads and checks the pack in a folder (`pack.toml`, `lexicon.toml`, `cards/*.toml`).
+    /// Loads and checks the pack in a folder (`pack.toml`, `lexicon.toml`, `words.toml`,
+    /// `cards/*.toml`).
     /// Returns the first problem found; [`check_pack`] lists them all.
     pub fn load(dir: &Path) -> Result<Guide, PackError> {
         let sources = pack::read_dir(dir)?;
@@ -234,7 +241,7 @@ impl Guide {
             }]);
         }
         built.cards.shrink_to_fit();
-        let index = Index::build(&built.cards);
+        let index = Index::build(&built.cards, &built.words);
         Ok(Guide { pack: built, index })
     }
 
@@ -269,10 +276,15 @@ impl Guide {
     /// Scores the cards for a question, best first (for diagnostics and tests).
     pub fn search(&self, text: &str, lang: Lang) -> Vec<(String, f32)> {
         self.index
-            .search(text, lang)
+            .search(text, lang, &self.pack.words)
             .into_iter()
             .filter_map(|h| self.pack.cards.get(h.card).map(|c| (c.id.clone(), h.score)))
             .collect()
+    }
+
+    /// The aspect a question asks, if a cue of the pack's words shows it.
+    pub fn detect_aspect(&self, text: &str) -> Option<Aspect> {
+        self.pack.words.detect_aspect(text)
     }
 
     /// Answers one turn. `lang_hint` is the language speech recognition heard, if any.
@@ -282,8 +294,8 @@ impl Guide {
         if self.pack.cards.is_empty() {
             return self.not_understood(dialogue, lang);
         }
-        let aspect = detect_aspect(text);
-        let hits = self.index.search(text, lang);
+        let aspect = self.detect_aspect(text);
+        let hits = self.index.search(text, lang, &self.pack.words);
         let top = hits.first().copied();
         let second = hits.get(1).copied();
 
@@ -494,6 +506,7 @@ fn empty_pack() -> Pack {
             no_more_details: t(""),
         },
         lexicon: pack::Lexicon::default(),
+        words: Words::default(),
         cards: Vec::new(),
     }
 }

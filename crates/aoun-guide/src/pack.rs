@@ -1,9 +1,10 @@
-//! The content pack: procedure cards, the lexicon of documents and offices, and the
-//! phrases the guide says around the facts. The format is described in
-//! `assets/guide/README.md`.
+//! The content pack: procedure cards, the lexicon of documents and offices, the phrases
+//! the guide says around the facts, and the words that show what a question asks. The
+//! format is described in `assets/guide/README.md`.
 //!
-//! A pack is a folder holding `pack.toml`, `lexicon.toml` and `cards/*.toml`. Loading
-//! checks every rule and reports each problem with its file and line.
+//! A pack is a folder holding `pack.toml`, `lexicon.toml`, `words.toml` and
+//! `cards/*.toml`. Loading checks every rule and reports each problem with its file and
+//! line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -13,6 +14,7 @@ use toml::Spanned;
 
 use crate::lang::Lang;
 use crate::normalize::normalize;
+use crate::words::{self, Words};
 
 /// The part of a procedure a person asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -250,7 +252,7 @@ pub struct Phrases {
 }
 
 /// A loaded and checked content pack.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pack {
     /// Name of the pack.
     pub name: String,
@@ -260,6 +262,8 @@ pub struct Pack {
     pub phrases: Phrases,
     /// Documents and offices known by name.
     pub lexicon: Lexicon,
+    /// The stopwords and the cues that show which aspect is asked.
+    pub words: Words,
     /// The procedures.
     pub cards: Vec<Card>,
 }
@@ -308,7 +312,7 @@ pub struct PackError {
 }
 
 impl PackError {
-    fn invalid(file: &str, line: usize, message: impl Into<String>) -> PackError {
+    pub(crate) fn invalid(file: &str, line: usize, message: impl Into<String>) -> PackError {
         PackError {
             file: file.to_string(),
             line,
@@ -326,7 +330,8 @@ pub struct Source {
     pub text: String,
 }
 
-/// Reads the files of a pack folder: `pack.toml`, `lexicon.toml`, `cards/*.toml`.
+/// Reads the files of a pack folder: `pack.toml`, `lexicon.toml`, `words.toml`,
+/// `cards/*.toml`.
 pub fn read_dir(dir: &Path) -> Result<Vec<Source>, PackError> {
     let read = |name: &str| -> Result<Source, PackError> {
         std::fs::read_to_string(dir.join(name))
@@ -340,7 +345,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Source>, PackError> {
                 problem: PackProblem::Unreadable(e.to_string()),
             })
     };
-    let mut out = vec![read("pack.toml")?, read("lexicon.toml")?];
+    let mut out = vec![
+        read("pack.toml")?,
+        read("lexicon.toml")?,
+        read(words::FILE)?,
+    ];
     let cards_dir = dir.join("cards");
     let entries = std::fs::read_dir(&cards_dir).map_err(|e| PackError {
         file: "cards".into(),
@@ -397,7 +406,8 @@ struct RawFact {
     details: Option<Spanned<LangText>>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+/// The line, counted from 1, of a byte offset in a text.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()
@@ -406,7 +416,8 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn parse<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, PackError> {
+/// Parses a pack file, or says where its syntax or fields are wrong.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, PackError> {
     toml::from_str::<T>(&src.text).map_err(|e| PackError {
         file: src.name.clone(),
         line: e.span().map(|s| line_of(&src.text, s.start)).unwrap_or(1),
@@ -439,6 +450,13 @@ pub fn build(sources: &[Source]) -> Result<Pack, Vec<PackError>> {
     let raw_pack = parse::<RawPack>(pack_src).map_err(|e| errors.push(e)).ok();
     let lexicon = parse::<Lexicon>(lex_src).map_err(|e| errors.push(e)).ok();
     let lexicon = lexicon.unwrap_or_default();
+    let words = match sources.iter().find(|s| s.name == words::FILE) {
+        Some(src) => words::check(src, &mut errors),
+        None => {
+            errors.push(PackError::invalid(words::FILE, 1, "the file is missing"));
+            None
+        }
+    };
     if let Some(p) = &raw_pack {
         check_phrases(&p.phrases, pack_src, &mut errors);
     }
@@ -519,12 +537,13 @@ pub fn build(sources: &[Source]) -> Result<Pack, Vec<PackError>> {
         }
     }
 
-    match (raw_pack, errors.is_empty()) {
-        (Some(p), true) => Ok(Pack {
+    match (raw_pack, words, errors.is_empty()) {
+        (Some(p), Some(words), true) => Ok(Pack {
             name: p.name,
             version: p.version,
             phrases: p.phrases,
             lexicon,
+            words,
             cards,
         }),
         _ => Err(errors),
@@ -663,14 +682,10 @@ fn check_card(
     for sf in raw.fact {
         let line = at(sf.span());
         let f = sf.into_inner();
-        let aspect = match Aspect::from_name(f.aspect.get_ref()) {
-            Some(a) if a != Aspect::Overview => a,
-            _ => {
-                errors.push(PackError::invalid(
-                    file,
-                    at(f.aspect.span()),
-                    format!("the aspect '{}' is not one of documents, fee, place, hours, delay, steps, online", f.aspect.get_ref()),
-                ));
+        let aspect = match fact_aspect(src, &f.aspect) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(e);
                 continue;
             }
         };
@@ -760,6 +775,25 @@ fn check_card(
         facts,
         file: file.to_string(),
     })
+}
+
+/// The aspect a fact or a cue list names in a pack file, or the error saying it is not
+/// one (the overview is no fact's aspect).
+pub(crate) fn fact_aspect(src: &Source, name: &Spanned<String>) -> Result<Aspect, PackError> {
+    Aspect::from_name(name.get_ref())
+        .filter(|a| *a != Aspect::Overview)
+        .ok_or_else(|| {
+            let known: Vec<&str> = Aspect::FACTS.iter().map(|a| a.name()).collect();
+            PackError::invalid(
+                &src.name,
+                line_of(&src.text, name.span().start),
+                format!(
+                    "the aspect '{}' is not one of {}",
+                    name.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })
 }
 
 /// Checks a spoken text: not empty, short, few sentences, no currency abbreviation.

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use aoun_guide::retrieve::detect_aspect;
 use aoun_guide::{Aspect, Dialogue, GuardViolation, Guide, Lang, Reply};
 use serde::Deserialize;
 
@@ -69,7 +68,7 @@ fn accuracy_per_language_form() {
         if top.as_deref() == Some(q.card.as_str()) {
             row.top1 += 1;
         }
-        let detected_aspect = detect_aspect(&q.text).unwrap_or(Aspect::Overview);
+        let detected_aspect = guide.detect_aspect(&q.text).unwrap_or(Aspect::Overview);
         match &reply {
             Reply::Answer(a) if a.card_id == q.card => {
                 row.answered += 1;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use aoun_guide::{check_pack, check_sources, embedded_sources, Guide};
+use aoun_guide::{check_pack, check_sources, embedded_sources, Aspect, Dialogue, Guide, Reply};
 
 #[test]
 fn shipped_pack_is_valid() {
@@ -23,7 +23,7 @@ fn shipped_pack_is_valid() {
 fn copy_pack(to: &Path) {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/guide");
     std::fs::create_dir_all(to.join("cards")).expect("mkdir");
-    for name in ["pack.toml", "lexicon.toml"] {
+    for name in ["pack.toml", "lexicon.toml", "words.toml"] {
         std::fs::copy(from.join(name), to.join(name)).expect("copy");
     }
     for e in std::fs::read_dir(from.join("cards"))
@@ -131,4 +131,49 @@ fn syntax_errors_and_guard_failures_are_reported() {
     let missing = check_pack(&dir.path().join("nope")).expect_err("missing");
     assert_eq!(missing.len(), 1);
     assert!(missing[0].to_string().contains("pack.toml"));
+}
+
+#[test]
+fn a_missing_words_file_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_pack(dir.path());
+    std::fs::remove_file(dir.path().join("words.toml")).expect("remove");
+    let errors = check_pack(dir.path()).expect_err("no words file");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let text = errors[0].to_string();
+    assert!(
+        text.starts_with("In the guide pack file words.toml at line 1: it cannot be read"),
+        "{text}"
+    );
+    // Given as files, the pack without its words file is refused too.
+    let sources: Vec<_> = embedded_sources()
+        .into_iter()
+        .filter(|s| s.name != "words.toml")
+        .collect();
+    let errors = check_sources(&sources).expect_err("no words file");
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        text,
+        ["In the guide pack file words.toml at line 1: the file is missing."]
+    );
+}
+
+#[test]
+fn an_administration_can_add_a_cue() {
+    let question = "Le passeport sera disponible quand ?";
+    assert_eq!(Guide::embedded().detect_aspect(question), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_pack(dir.path());
+    edit(
+        &dir.path().join("words.toml"),
+        "aspect = \"delay\"\nweight = 1.5\ncues = [\n",
+        "aspect = \"delay\"\nweight = 1.5\ncues = [\n    \"disponible\", \"quand\",\n",
+    );
+    let guide = Guide::load(dir.path()).expect("the extended pack loads");
+    assert_eq!(guide.detect_aspect(question), Some(Aspect::Delay));
+    let reply = guide.respond(&mut Dialogue::default(), question, None);
+    assert!(
+        matches!(&reply, Reply::Answer(a) if a.card_id == "passport" && a.aspect == Aspect::Delay),
+        "{reply:?}"
+    );
 }
