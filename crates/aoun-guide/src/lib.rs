@@ -124,10 +124,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         "lexicon.toml",
         include_str!("../../../assets/guide/lexicon.toml"),
     ),
-    (
-        words::FILE,
-        include_str!("../../../assets/guide/words.toml"),
-    ),
+    (words::FILE, words::BUILT_IN),
     (
         "cards/amo.toml",
         include_str!("../../../assets/guide/cards/amo.toml"),

@@ -330,8 +330,8 @@ pub struct Source {
     pub text: String,
 }
 
-/// Reads the files of a pack folder: `pack.toml`, `lexicon.toml`, `words.toml`,
-/// `cards/*.toml`.
+/// Reads the files of a pack folder: `pack.toml`, `lexicon.toml`, `words.toml` (when the pack
+/// has its own), `cards/*.toml`.
 pub fn read_dir(dir: &Path) -> Result<Vec<Source>, PackError> {
     let read = |name: &str| -> Result<Source, PackError> {
         std::fs::read_to_string(dir.join(name))
@@ -345,11 +345,10 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Source>, PackError> {
                 problem: PackProblem::Unreadable(e.to_string()),
             })
     };
-    let mut out = vec![
-        read("pack.toml")?,
-        read("lexicon.toml")?,
-        read(words::FILE)?,
-    ];
+    let mut out = vec![read("pack.toml")?, read("lexicon.toml")?];
+    if dir.join(words::FILE).exists() {
+        out.push(read(words::FILE)?);
+    }
     let cards_dir = dir.join("cards");
     let entries = std::fs::read_dir(&cards_dir).map_err(|e| PackError {
         file: "cards".into(),
@@ -450,13 +449,13 @@ pub fn build(sources: &[Source]) -> Result<Pack, Vec<PackError>> {
     let raw_pack = parse::<RawPack>(pack_src).map_err(|e| errors.push(e)).ok();
     let lexicon = parse::<Lexicon>(lex_src).map_err(|e| errors.push(e)).ok();
     let lexicon = lexicon.unwrap_or_default();
-    let words = match sources.iter().find(|s| s.name == words::FILE) {
-        Some(src) => words::check(src, &mut errors),
-        None => {
-            errors.push(PackError::invalid(words::FILE, 1, "the file is missing"));
-            None
-        }
+    // A pack made before packs carried their words understands questions with Aoun's own.
+    let built_in = Source {
+        name: words::FILE.into(),
+        text: words::BUILT_IN.into(),
     };
+    let words_src = sources.iter().find(|s| s.name == words::FILE);
+    let words = words::check(words_src.unwrap_or(&built_in), &mut errors);
     if let Some(p) = &raw_pack {
         check_phrases(&p.phrases, pack_src, &mut errors);
     }

@@ -15,6 +15,10 @@ use crate::pack::{self, Aspect, PackError, Source};
 /// The name of the words file in a pack folder.
 pub const FILE: &str = "words.toml";
 
+/// The words shipped with Aoun: what a pack without its own words file (one made before packs
+/// carried them) understands questions with.
+pub const BUILT_IN: &str = include_str!("../../../assets/guide/words.toml");
+
 /// The cues of one aspect, normalised.
 #[derive(Debug, Clone, PartialEq)]
 struct AspectCues {
