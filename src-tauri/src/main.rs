@@ -119,8 +119,6 @@ fn open_window(app: &tauri::App, kiosk: bool) -> tauri::Result<()> {
 }
 
 fn main() {
-    // Before any thread starts: it changes the environment.
-    aoun_audio::disable_onnxruntime_telemetry();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -128,6 +126,8 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::parse();
+    // Before any thread starts: it changes the environment.
+    aoun_desk::prepare_process(options.models_dir.clone());
     let devices = match Devices::from_wavs(&options.microphone_wavs) {
         Ok(devices) => devices,
         Err(e) => {

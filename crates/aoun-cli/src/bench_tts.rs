@@ -70,15 +70,7 @@ pub fn run(options: TtsBench, models_dir: Option<PathBuf>) -> anyhow::Result<()>
     let store = ModelStore::open(models_dir)?;
     let model = store.verified_path(&options.voice)?;
     let lang = lang_of(&store.entry(&options.voice)?.languages);
-    aoun_tts::SpeechRuntime {
-        onnxruntime: store.verified_path("onnxruntime")?,
-        espeak_data: store
-            .verified_path("espeak-ng-data")?
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    }
-    .init()?;
+    aoun_desk::init_speech_runtime(&store)?;
 
     let started = Instant::now();
     let mut set = VoiceSet::load(

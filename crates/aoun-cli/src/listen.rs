@@ -161,6 +161,8 @@ fn print_event(event: &LiveEvent, json: bool) {
     }
     match event {
         LiveEvent::State { state } => println!("[{state:?}]"),
+        LiveEvent::HandsFree { on } => println!("[hands-free {}]", if *on { "on" } else { "off" }),
+        LiveEvent::Presence { presence } => println!("[presence: {presence:?}]"),
         LiveEvent::NoSpeech => println!("(no speech heard)"),
         LiveEvent::Heard { transcript, .. } => println!("heard ({}): {}", transcript.language, transcript.text),
         LiveEvent::Speaking { text, .. } => println!("speaking: {text}"),

@@ -141,8 +141,6 @@ enum GuideAction {
 }
 
 fn main() -> ExitCode {
-    // Before any thread starts: it changes the environment.
-    aoun_audio::disable_onnxruntime_telemetry();
     output::install_panic_message();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -152,6 +150,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Before any thread starts: it changes the environment.
+    aoun_desk::prepare_process(cli.models_dir.clone());
     let json = cli.json;
     match run(cli) {
         Ok(code) => code,

@@ -42,6 +42,8 @@ const SERVER_RETRY_AFTER: Duration = Duration::from_secs(30);
 const VAD_MODEL: &str = "silero-vad";
 /// The onnxruntime library of the registry pack, which the voices and the detector run on.
 const ONNXRUNTIME: &str = "onnxruntime";
+/// The espeak-ng data folder's model id.
+const ESPEAK_DATA: &str = "espeak-ng-data";
 /// The Arabic diacritizer of the registry pack.
 const TASHKEEL_MODEL: &str = "tashkeel";
 
@@ -426,14 +428,54 @@ struct LanguageModelLoad {
     server_answers: Option<Arc<AnswererCounts>>,
 }
 
-/// Loads the onnxruntime library and espeak-ng data from the store, then a voice for every
-/// language: an installed Piper voice when there is one, else espeak-ng's own voice.
-pub fn load_voice_set(store: &ModelStore) -> anyhow::Result<VoiceSet> {
+/// Prepares the process for the speech engines, first thing in `main` of each program (while
+/// it has a single thread, as it sets the environment): onnxruntime's telemetry off, espeak-ng
+/// pointed at the models folder's data (where a pack import will put it, on a first start), and
+/// onnxruntime loaded when it is installed and intact. Nothing is reported here: loading the
+/// voices says what is missing or damaged.
+pub fn prepare_process(models_dir: Option<PathBuf>) {
+    aoun_audio::disable_onnxruntime_telemetry();
+    let Ok(store) = ModelStore::open(models_dir) else {
+        return;
+    };
+    let installed_or_due = |id: &str| {
+        let entry = store.entry(id).ok()?;
+        store
+            .path(id)
+            .ok()
+            .or_else(|| entry.primary().map(|spec| store.path_of(spec)))
+    };
+    let (Some(onnxruntime), Some(espeak_data)) =
+        (installed_or_due(ONNXRUNTIME), installed_or_due(ESPEAK_DATA))
+    else {
+        return;
+    };
+    let runtime = SpeechRuntime {
+        onnxruntime,
+        espeak_data: espeak_data_parent(&espeak_data),
+    };
+    runtime.prepare();
+    if store.verified_path(ONNXRUNTIME).is_ok() {
+        // A failure is told, in one sentence, when the voices load.
+        let _ = runtime.init();
+    }
+}
+
+/// Loads the onnxruntime library and espeak-ng data of the store, both checked, unless
+/// [`prepare_process`] already loaded them.
+pub fn init_speech_runtime(store: &ModelStore) -> anyhow::Result<()> {
     SpeechRuntime {
         onnxruntime: store.verified_path(ONNXRUNTIME)?,
-        espeak_data: espeak_data_parent(&store.verified_path("espeak-ng-data")?),
+        espeak_data: espeak_data_parent(&store.verified_path(ESPEAK_DATA)?),
     }
     .init()?;
+    Ok(())
+}
+
+/// Loads the speech runtime ([`init_speech_runtime`]), then a voice for every language: an
+/// installed Piper voice when there is one, else espeak-ng's own voice.
+pub fn load_voice_set(store: &ModelStore) -> anyhow::Result<VoiceSet> {
+    init_speech_runtime(store)?;
     let mut candidates = Vec::new();
     for entry in store
         .manifest()

@@ -84,6 +84,8 @@ fn whisper(store: &ModelStore) -> WhisperStt {
 
 #[test]
 fn a_panicking_voice_leaves_the_answers_as_text_and_the_desk_answering() {
+    // As the programs do first; a test program has threads already, none reading the environment.
+    aoun_desk::prepare_process(None);
     let store = ModelStore::open(None).unwrap();
     let set = aoun_desk::load_voice_set(&store).unwrap();
     let voices = set

@@ -19,32 +19,49 @@ pub struct SpeechRuntime {
 
 static RUNTIME: OnceLock<Result<SpeechRuntime, String>> = OnceLock::new();
 
+/// Where espeak-ng (through piper-rs) reads the folder holding its data: the environment only.
+const ESPEAK_DATA_VARIABLE: &str = "PIPER_ESPEAKNG_DATA_DIRECTORY";
+
 impl SpeechRuntime {
-    /// Loads onnxruntime and points espeak-ng at its data. Call it once, early in `main`, before
-    /// other threads start: espeak-ng reads its data location from the environment.
+    /// Sets what the speech engines read from the process environment: onnxruntime's telemetry
+    /// off and espeak-ng's data folder. Call it first thing in `main`, while the program has a
+    /// single thread: changing the environment is only sound then. The folders need not exist
+    /// yet (a first start, before a model pack is imported).
+    pub fn prepare(&self) {
+        aoun_audio::disable_onnxruntime_telemetry();
+        std::env::set_var(ESPEAK_DATA_VARIABLE, &self.espeak_data);
+    }
+
+    /// Loads onnxruntime, once per process; [`SpeechRuntime::prepare`] must have been called
+    /// with the same folders. A library that is not there yet is not remembered as a failure,
+    /// so it loads once a pack brings it.
     pub fn init(self) -> Result<(), TtsError> {
         if !self.espeak_data.join("espeak-ng-data").is_dir() {
             return Err(TtsError::PhonemizerData {
                 path: self.espeak_data.display().to_string(),
             });
         }
-        let outcome = RUNTIME.get_or_init(|| {
-            std::env::set_var("PIPER_ESPEAKNG_DATA_DIRECTORY", &self.espeak_data);
-            if !self.onnxruntime.is_file() {
-                return Err("the file does not exist".to_string());
-            }
-            match aoun_audio::init_onnxruntime(&self.onnxruntime) {
+        let runtime_error = |reason: &str| TtsError::Runtime {
+            path: self.onnxruntime.display().to_string(),
+            reason: reason.to_string(),
+        };
+        if std::env::var_os(ESPEAK_DATA_VARIABLE).as_deref() != Some(self.espeak_data.as_os_str()) {
+            return Err(runtime_error(
+                "the program did not prepare its environment for the voices at start-up",
+            ));
+        }
+        if !self.onnxruntime.is_file() {
+            return Err(runtime_error("the file does not exist"));
+        }
+        let outcome =
+            RUNTIME.get_or_init(|| match aoun_audio::init_onnxruntime(&self.onnxruntime) {
                 Ok(()) => Ok(self.clone()),
                 Err(aoun_audio::VadError::Runtime { reason, .. }) => Err(reason),
                 Err(e) => Err(e.to_string()),
-            }
-        });
+            });
         match outcome {
             Ok(_) => Ok(()),
-            Err(reason) => Err(TtsError::Runtime {
-                path: self.onnxruntime.display().to_string(),
-                reason: reason.clone(),
-            }),
+            Err(reason) => Err(runtime_error(reason)),
         }
     }
 }

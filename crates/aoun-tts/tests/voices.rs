@@ -31,7 +31,7 @@ fn engines() -> MutexGuard<'static, Engines> {
     ENGINES
         .get_or_init(|| {
             let store = store();
-            SpeechRuntime {
+            let runtime = SpeechRuntime {
                 onnxruntime: store.verified_path("onnxruntime").unwrap(),
                 espeak_data: store
                     .verified_path("espeak-ng-data")
@@ -39,9 +39,10 @@ fn engines() -> MutexGuard<'static, Engines> {
                     .parent()
                     .unwrap()
                     .to_path_buf(),
-            }
-            .init()
-            .unwrap();
+            };
+            // A test program has threads already; none of them reads the environment.
+            runtime.prepare();
+            runtime.init().unwrap();
             let joe = store.verified_path("piper-en_US-joe-medium").unwrap();
             let tashkeel = store
                 .verified_path("tashkeel")
