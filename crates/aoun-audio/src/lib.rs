@@ -32,6 +32,8 @@ pub use vad::{
 };
 pub use wav::{read_wav, read_wav_from, write_wav, WavInfo};
 
+pub use aoun_core::{rms_dbfs, Audio};
+
 /// Sample rate every speech engine in Aoun expects as input.
 pub const SPEECH_RATE: u32 = 16_000;
 
@@ -40,46 +42,34 @@ pub const SPEECH_RATE: u32 = 16_000;
 /// minutes, so it is refused with a clear message instead of being transcribed.
 pub const MAX_QUESTION_SECONDS: f32 = 120.0;
 
-/// Mono audio at a known sample rate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Audio {
-    /// Samples in -1.0..=1.0.
-    pub samples: Vec<f32>,
-    /// Samples per second.
-    pub sample_rate: u32,
+/// Audio at another sample rate. The buffer itself is shared vocabulary ([`aoun_core::Audio`]);
+/// changing its rate is signal processing, which lives here.
+pub trait Resample {
+    /// This audio at `rate` samples per second (a copy when the rate already matches).
+    fn resampled(&self, rate: u32) -> Audio;
+
+    /// Appends `piece` after `gap_secs` of silence, brought to this audio's rate (two voices of
+    /// one answer may speak at different rates).
+    fn join(&mut self, piece: &Audio, gap_secs: f32);
 }
 
-impl Audio {
-    /// Length in seconds.
-    pub fn duration_secs(&self) -> f32 {
-        self.samples.len() as f32 / self.sample_rate.max(1) as f32
-    }
-
-    /// This audio at `rate` samples per second (a copy when the rate already matches).
-    pub fn resampled(&self, rate: u32) -> Audio {
+impl Resample for Audio {
+    fn resampled(&self, rate: u32) -> Audio {
         Audio {
             samples: resample(&self.samples, self.sample_rate, rate),
             sample_rate: rate,
         }
     }
 
-    /// Root-mean-square level in dB relative to full scale (-inf dBFS is returned as `f32::MIN`).
-    pub fn rms_dbfs(&self) -> f32 {
-        rms_dbfs(&self.samples)
+    fn join(&mut self, piece: &Audio, gap_secs: f32) {
+        let gap = (self.sample_rate as f32 * gap_secs) as usize;
+        self.samples.extend(std::iter::repeat_n(0.0, gap));
+        self.samples.extend(resample(
+            &piece.samples,
+            piece.sample_rate,
+            self.sample_rate,
+        ));
     }
-}
-
-/// Root-mean-square level of `samples` in dBFS; `f32::MIN` for empty or all-zero input.
-pub fn rms_dbfs(samples: &[f32]) -> f32 {
-    if samples.is_empty() {
-        return f32::MIN;
-    }
-    let mean_square =
-        samples.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / samples.len() as f64;
-    if mean_square <= 0.0 {
-        return f32::MIN;
-    }
-    (10.0 * mean_square.log10()) as f32
 }
 
 /// Level under which a recording is treated as silence: Whisper invents text when fed silence,
@@ -164,4 +154,33 @@ pub enum AudioError {
         /// Reason.
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_is_joined_after_its_gap_at_the_first_audio_s_rate() {
+        let mut all = Audio {
+            samples: vec![0.5; 1600],
+            sample_rate: 16_000,
+        };
+        let piece = Audio {
+            samples: vec![0.5; 800],
+            sample_rate: 8_000,
+        };
+        all.join(&piece, 0.25);
+        assert_eq!(all.sample_rate, 16_000);
+        assert!(
+            (all.duration_secs() - 0.45).abs() < 0.002,
+            "{}",
+            all.duration_secs()
+        );
+        // The gap is silent, the piece is there.
+        assert!(all.samples[1700..5500].iter().all(|&s| s == 0.0));
+        assert!(all.samples[6500..7000]
+            .iter()
+            .all(|&s| (s - 0.5).abs() < 0.05));
+    }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::{read_wav, Audio, AudioError, DeviceError, PlaybackControl, SPEECH_RATE};
+use crate::{read_wav, Audio, AudioError, DeviceError, PlaybackControl, Resample, SPEECH_RATE};
 
 /// Samples per frame every source yields unless told otherwise: 512 samples, 32 ms at 16 kHz,
 /// the window Silero VAD reads.

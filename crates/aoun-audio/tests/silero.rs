@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aoun_audio::{
-    read_wav, rms_dbfs, AudioSource, EndpointConfig, EndpointEvent, Endpointer, Pacing, SileroVad,
-    Timeline, Utterance, Vad, VadError, WavSource, SPEECH_RATE,
+    read_wav, rms_dbfs, AudioSource, EndpointConfig, EndpointEvent, Endpointer, Pacing, Resample,
+    SileroVad, Timeline, Utterance, Vad, VadError, WavSource, SPEECH_RATE,
 };
 
 fn models_dir() -> PathBuf {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Instant;
 
-use aoun_audio::Audio;
+use aoun_audio::{Audio, Resample};
 use aoun_core::{CancelToken, Lang, Sentence};
 use aoun_guide::Guide;
 use aoun_stt::{SpeechToText, Transcript};
@@ -345,11 +345,7 @@ impl CollectedTurn {
                 audio: Some(piece), ..
             } => match self.audio.as_mut() {
                 None => self.audio = Some(piece),
-                Some(all) => {
-                    let gap = (all.sample_rate as f32 * SENTENCE_GAP_SECS) as usize;
-                    all.samples.extend(std::iter::repeat_n(0.0, gap));
-                    all.samples.extend(piece.resampled(all.sample_rate).samples);
-                }
+                Some(all) => all.join(&piece, SENTENCE_GAP_SECS),
             },
             TurnEvent::Sentence { audio: None, .. } => {}
             TurnEvent::Done {

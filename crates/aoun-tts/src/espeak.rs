@@ -9,7 +9,7 @@
 use std::ffi::{c_int, c_short, c_uint, c_void, CString};
 use std::sync::{Mutex, MutexGuard};
 
-use aoun_audio::Audio;
+use aoun_core::Audio;
 
 use crate::{TextToSpeech, TtsError};
 

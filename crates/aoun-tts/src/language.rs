@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use aoun_audio::Audio;
-use aoun_core::Lang;
+use aoun_audio::Resample;
+use aoun_core::{Audio, Lang};
 
 use crate::loudness::Loudness;
 use crate::script::{split_runs, Run, Script};
@@ -157,11 +157,7 @@ impl TextToSpeech for LanguageVoice {
             };
             match out.as_mut() {
                 None => out = Some(piece),
-                Some(all) => {
-                    let gap = (all.sample_rate as f32 * RUN_GAP_SECS) as usize;
-                    all.samples.extend(std::iter::repeat_n(0.0, gap));
-                    all.samples.extend(piece.resampled(all.sample_rate).samples);
-                }
+                Some(all) => all.join(&piece, RUN_GAP_SECS),
             }
         }
         let mut audio = out.ok_or(TtsError::EmptyText)?;

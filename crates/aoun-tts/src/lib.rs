@@ -35,7 +35,7 @@ pub use stream::{check_speakable, SentenceStream, SpokenSentence};
 pub use tashkeel::Diacritizer;
 pub use verbalize::{amount, say_date, say_time, verbalize};
 
-use aoun_audio::Audio;
+use aoun_core::Audio;
 
 /// Speaks text.
 pub trait TextToSpeech: Send {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aoun_audio::Audio;
+use aoun_core::Audio;
 use piper_rs::{ModelConfig, Piper};
 
 use crate::{TextToSpeech, TtsError};

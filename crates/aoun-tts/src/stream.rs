@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use aoun_audio::Audio;
 use aoun_core::sentence;
+use aoun_core::Audio;
 
 use crate::{script, TextToSpeech, TtsError};
 
