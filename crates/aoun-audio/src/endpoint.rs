@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::{Audio, Vad, VadError, SPEECH_RATE};
+use crate::{Audio, TurnDetector, Vad, VadError, SPEECH_RATE};
 
 /// How an [`Endpointer`] cuts speech into utterances.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,8 +17,15 @@ pub struct EndpointConfig {
     /// Speech needed before an utterance counts (default 250 ms): shorter sounds (clicks, a
     /// cough) are ignored. "Speech started" is reported once this much was heard.
     pub min_speech: Duration,
-    /// Silence that ends an utterance (default 600 ms).
+    /// Silence that ends an utterance (default 600 ms); with a [`TurnDetector`], the limit
+    /// when it says the person has not finished.
     pub trailing_silence: Duration,
+    /// With a [`TurnDetector`]: the pause after which it is asked whether the person has
+    /// finished (default 200 ms).
+    pub turn_pause: Duration,
+    /// With a [`TurnDetector`]: the probability from which the turn is taken as finished
+    /// (default 0.5).
+    pub turn_threshold: f32,
     /// Audio kept before the first speech frame so the first syllable is not cut (default 300 ms).
     pub pre_roll: Duration,
     /// Silence kept after the last speech frame (default 200 ms).
@@ -34,6 +41,8 @@ impl Default for EndpointConfig {
             release_threshold: 0.35,
             min_speech: Duration::from_millis(250),
             trailing_silence: Duration::from_millis(600),
+            turn_pause: Duration::from_millis(200),
+            turn_threshold: 0.5,
             pre_roll: Duration::from_millis(300),
             post_roll: Duration::from_millis(200),
             max_utterance: Duration::from_secs(30),
@@ -101,6 +110,10 @@ pub struct Endpointer<V: Vad> {
     speech_end: u64,
     voiced: u64,
     last_probability: f32,
+    /// Asked at each pause whether the person has finished.
+    turn: Option<Box<dyn TurnDetector>>,
+    /// The end of the speech before the pause the detector was last asked about.
+    turn_asked_at: Option<u64>,
 }
 
 fn samples(d: Duration) -> u64 {
@@ -127,7 +140,16 @@ impl<V: Vad> Endpointer<V> {
             speech_end: 0,
             voiced: 0,
             last_probability: 0.0,
+            turn: None,
+            turn_asked_at: None,
         }
+    }
+
+    /// Ends an utterance as soon as `turn` says, at a pause, that the person has finished;
+    /// the trailing silence stays the limit.
+    pub fn with_turn_detector(mut self, turn: Box<dyn TurnDetector>) -> Self {
+        self.turn = Some(turn);
+        self
     }
 
     /// The settings in use.
@@ -236,7 +258,9 @@ impl<V: Vad> Endpointer<V> {
                     } else {
                         self.announce_if_long_enough(events);
                     }
-                } else if silence >= samples(self.config.trailing_silence) {
+                } else if silence >= samples(self.config.trailing_silence)
+                    || self.finished(silence)?
+                {
                     let utterance = self.cut(false);
                     events.push(EndpointEvent::SpeechEnded(utterance));
                 } else if self.clock - self.speech_start >= samples(self.config.max_utterance) {
@@ -246,6 +270,22 @@ impl<V: Vad> Endpointer<V> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the turn detector, asked once per pause of at least
+    /// [`EndpointConfig::turn_pause`], says the person has finished.
+    fn finished(&mut self, silence: u64) -> Result<bool, VadError> {
+        if silence < samples(self.config.turn_pause) || self.turn_asked_at == Some(self.speech_end)
+        {
+            return Ok(false);
+        }
+        let Some(turn) = self.turn.as_mut() else {
+            return Ok(false);
+        };
+        self.turn_asked_at = Some(self.speech_end);
+        let from = self.speech_start.saturating_sub(self.buffer_start) as usize;
+        let heard: Vec<f32> = self.buffer.iter().skip(from).copied().collect();
+        Ok(turn.finished_probability(&heard)? >= self.config.turn_threshold)
     }
 
     fn announce_if_long_enough(&mut self, events: &mut Vec<EndpointEvent>) {
@@ -451,5 +491,54 @@ mod tests {
         let u = ep.finish().unwrap();
         assert!(u.audio.duration_secs() > 1.0);
         assert_eq!(ep.state(), EndpointState::Idle);
+    }
+
+    /// Says the turn is finished with a fixed probability, and counts how often it was asked.
+    #[derive(Debug)]
+    struct FixedTurn(f32, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl TurnDetector for FixedTurn {
+        fn finished_probability(&mut self, speech: &[f32]) -> Result<f32, VadError> {
+            assert!(!speech.is_empty());
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(self.0)
+        }
+    }
+
+    /// Where the one utterance of `stream` ends when the turn detector says `probability`,
+    /// and how often it was asked.
+    fn end_with_turn(stream: &[f32], probability: f32) -> (Duration, usize) {
+        let asked = std::sync::Arc::default();
+        let turn = FixedTurn(probability, std::sync::Arc::clone(&asked));
+        let mut ep = Endpointer::new(EnergyVad::default(), EndpointConfig::default())
+            .with_turn_detector(Box::new(turn));
+        for piece in stream.chunks(512) {
+            let events = ep.push(piece).unwrap();
+            if events
+                .iter()
+                .any(|e| matches!(e, EndpointEvent::SpeechEnded(_)))
+            {
+                return (
+                    ep.position(),
+                    asked.load(std::sync::atomic::Ordering::SeqCst),
+                );
+            }
+        }
+        panic!("the utterance did not end")
+    }
+
+    #[test]
+    fn a_finished_turn_ends_at_the_first_short_pause_and_an_unfinished_one_at_the_silence_limit() {
+        // Speech, a 400 ms pause, more speech, then silence.
+        let stream = [tone(1.0), silence(0.4), tone(0.5), silence(1.5)].concat();
+        // Finished: the first pause of 200 ms ends it, in the middle.
+        let (end, asked) = end_with_turn(&stream, 0.9);
+        assert!((end.as_secs_f32() - 1.2).abs() < 0.05, "{end:?}");
+        assert_eq!(asked, 1);
+        // Not finished: the speech goes on, and the 600 ms limit ends it after the second part;
+        // the detector was asked once at each pause.
+        let (end, asked) = end_with_turn(&stream, 0.1);
+        assert!((end.as_secs_f32() - 2.5).abs() < 0.06, "{end:?}");
+        assert_eq!(asked, 2);
     }
 }

@@ -16,6 +16,7 @@ mod endpoint;
 mod resample;
 mod sink;
 mod source;
+mod turn;
 mod vad;
 mod wav;
 
@@ -26,6 +27,7 @@ pub use sink::{
     AudioSink, PlaybackControl, PlayedClip, WavSink, MONITOR_SECONDS, WAV_SINK_MAX_SECONDS,
 };
 pub use source::{AudioSource, Pacing, Timeline, WavSource, FRAME_SAMPLES};
+pub use turn::{SmartTurn, TurnDetector};
 pub use vad::{
     disable_onnxruntime_telemetry, init_onnxruntime, onnx_session, EnergyVad, SileroVad, Vad,
     VadError,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use aoun_audio::{Audio, EnergyVad, SileroVad, Vad};
+use aoun_audio::{Audio, EnergyVad, SileroVad, SmartTurn, TurnDetector, Vad};
 use aoun_guide::{Guide, Lang};
 use aoun_llm::{
     AnswererCounts, GgufModel, LanguageModel, OpenAiServer, ServerOptions, WithFallback,
@@ -40,6 +40,8 @@ const LLM_MODEL: &str = "smollm2-135m-instruct";
 const SERVER_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// The voice detector of the registry pack.
 const VAD_MODEL: &str = "silero-vad";
+/// The end-of-turn detector of the registry pack.
+const TURN_MODEL: &str = "smart-turn";
 /// The onnxruntime library of the registry pack, which the voices and the detector run on.
 const ONNXRUNTIME: &str = "onnxruntime";
 /// The espeak-ng data folder's model id.
@@ -110,6 +112,10 @@ pub struct Setup {
         arg(long, value_enum, value_name = "DEVICE", default_value_t = DeviceChoice::Auto)
     )]
     pub device: DeviceChoice,
+    /// In a live session, ask Smart Turn at each short pause whether the person has finished,
+    /// instead of always waiting for the end-of-speech silence (which stays the limit).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub smart_turn: bool,
 }
 
 /// Milliseconds spent loading each engine.
@@ -131,6 +137,8 @@ pub struct Desk {
     pipeline: Pipeline,
     /// Tells when someone speaks, for a live session: loaded by [`load_listening`] only.
     voice_detector: Option<Box<dyn Vad + Send>>,
+    /// Tells when someone has finished speaking, when asked for ([`Setup::smart_turn`]).
+    turn_detector: Option<Box<dyn TurnDetector>>,
     /// How long loading took.
     pub load_ms: LoadTimings,
     /// Where the models are.
@@ -198,7 +206,11 @@ impl Desk {
         let Some(voice_detector) = self.voice_detector else {
             bail!("this desk was loaded without a voice detector, so it cannot listen");
         };
-        Ok(LiveSession::new(self.pipeline, voice_detector, config))
+        let session = LiveSession::new(self.pipeline, voice_detector, config);
+        Ok(match self.turn_detector {
+            Some(turn) => session.with_turn_detector(turn),
+            None => session,
+        })
     }
 
     /// One voice turn.
@@ -536,6 +548,9 @@ pub fn load_listening(
     let mut desk = load(models_dir, setup, progress)?;
     if let Some(store) = &desk.store {
         desk.voice_detector = Some(load_voice_detector(store, progress, &mut desk.problems));
+        if setup.smart_turn {
+            desk.turn_detector = load_turn_detector(store, progress, &mut desk.problems);
+        }
     }
     Ok(desk)
 }
@@ -606,6 +621,7 @@ pub fn load(
     Ok(Desk {
         pipeline: Pipeline::new(stt, phraser.map(|(p, _)| p), voices, guide),
         voice_detector: None,
+        turn_detector: None,
         load_ms: LoadTimings {
             stt_ms,
             llm_ms,
@@ -647,6 +663,26 @@ fn load_voice_detector(
     }
 }
 
+/// Smart Turn, or `None` (turns then end after the silence limit) when it cannot be loaded.
+fn load_turn_detector(
+    store: &ModelStore,
+    progress: &mut dyn LoadProgress,
+    problems: &mut Vec<String>,
+) -> Option<Box<dyn TurnDetector>> {
+    let loaded = store
+        .verified_path(TURN_MODEL)
+        .map_err(anyhow::Error::from)
+        .and_then(|model| Ok(SmartTurn::load(&model, &store.verified_path(ONNXRUNTIME)?)?));
+    match loaded {
+        Ok(turn) => Some(Box::new(turn)),
+        Err(e) => {
+            let instead = "turns end after the end-of-speech silence";
+            degrade(problems, progress, "the end-of-turn detector", e, instead);
+            None
+        }
+    }
+}
+
 /// Loads what answering typed text needs: the guide and the language model.
 pub fn load_for_text(
     models_dir: Option<PathBuf>,
@@ -671,6 +707,7 @@ pub fn load_for_text(
             guide,
         ),
         voice_detector: None,
+        turn_detector: None,
         load_ms: LoadTimings {
             llm_ms,
             ..LoadTimings::default()

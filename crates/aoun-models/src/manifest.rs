@@ -33,6 +33,8 @@ pub enum ModelKind {
     Tts,
     /// Voice activity detection.
     Vad,
+    /// Tells whether a person has finished speaking (end of turn).
+    Turn,
     /// Adds diacritics (tashkeel) to Arabic text.
     Diacritizer,
     /// A native runtime library (ONNX Runtime).
@@ -48,6 +50,7 @@ impl fmt::Display for ModelKind {
             ModelKind::Llm => "llm",
             ModelKind::Tts => "tts",
             ModelKind::Vad => "vad",
+            ModelKind::Turn => "turn",
             ModelKind::Diacritizer => "diacritizer",
             ModelKind::Runtime => "runtime",
             ModelKind::PhonemizerData => "phonemizer-data",

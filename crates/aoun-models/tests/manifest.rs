@@ -16,7 +16,8 @@ fn embedded_manifest_is_complete() -> anyhow::Result<()> {
             "onnxruntime",
             "espeak-ng-data",
             "tashkeel",
-            "silero-vad"
+            "silero-vad",
+            "smart-turn"
         ]
     );
     for e in &registry {

@@ -16,7 +16,8 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use aoun_audio::{
-    AudioSink, AudioSource, DeviceError, EndpointEvent, Endpointer, PlaybackControl, Vad,
+    AudioSink, AudioSource, DeviceError, EndpointEvent, Endpointer, PlaybackControl, TurnDetector,
+    Vad,
 };
 use aoun_core::CancelToken;
 
@@ -317,6 +318,13 @@ impl<V: Vad> LiveSession<V> {
             config,
             attendance,
         }
+    }
+
+    /// Ends an utterance as soon as `turn` says, at a short pause, that the person has
+    /// finished (the end-of-speech silence stays the limit).
+    pub fn with_turn_detector(mut self, turn: Box<dyn TurnDetector>) -> Self {
+        self.endpointer = self.endpointer.with_turn_detector(turn);
+        self
     }
 
     /// Forgets the current person's conversation.
