@@ -61,7 +61,8 @@ pub enum Reply {
         /// The language of the question.
         lang: Lang,
     },
-    /// Nothing was understood well enough to answer or to ask back.
+    /// Nothing was understood well enough to answer or to ask back, or the question is
+    /// about something no card covers: the text says what the guide can help with.
     NotUnderstood {
         /// What to speak.
         text: String,
@@ -467,10 +468,16 @@ impl Guide {
     fn not_understood(&self, dialogue: &mut Dialogue, lang: Lang) -> Reply {
         dialogue.offered_details = false;
         dialogue.pending_options.clear();
+        let phrases = &self.pack.phrases;
         let text = if self.pack.cards.is_empty() {
             String::new()
         } else {
-            self.pack.phrases.not_understood.get(lang).to_string()
+            phrases
+                .out_of_scope
+                .as_ref()
+                .unwrap_or(&phrases.not_understood)
+                .get(lang)
+                .to_string()
         };
         Reply::NotUnderstood { text, lang }
     }
@@ -500,6 +507,7 @@ fn empty_pack() -> Pack {
             ask_office: t(""),
             clarify: t(""),
             not_understood: t(""),
+            out_of_scope: None,
             no_more_details: t(""),
         },
         lexicon: pack::Lexicon::default(),
