@@ -4,7 +4,8 @@
 //! understands a question in Modern Standard Arabic, Darija (Arabic script or Arabizi),
 //! French or English, finds the procedure and the aspect asked, and answers from the
 //! card's templates in the language spoken. It never guesses: below its confidence
-//! threshold it asks one short question back or says it did not understand, and a
+//! threshold it asks one short question back or says it did not understand, a question
+//! about something no card covers is answered with what the guide can help with, and a
 //! missing fact is answered with "ask at the office".
 //!
 //! For a language model that rephrases answers, [`Guide::grounded_prompt`] builds the
@@ -61,7 +62,8 @@ pub enum Reply {
         /// The language of the question.
         lang: Lang,
     },
-    /// Nothing was understood well enough to answer or to ask back.
+    /// Nothing was understood well enough to answer or to ask back, or the question is
+    /// about something no card covers: the text says what the guide can help with.
     NotUnderstood {
         /// What to speak.
         text: String,
@@ -274,6 +276,7 @@ impl Guide {
     pub fn search(&self, text: &str, lang: Lang) -> Vec<(String, f32)> {
         self.index
             .search(text, lang, &self.pack.words)
+            .hits
             .into_iter()
             .filter_map(|h| self.pack.cards.get(h.card).map(|c| (c.id.clone(), h.score)))
             .collect()
@@ -292,7 +295,8 @@ impl Guide {
             return self.not_understood(dialogue, lang);
         }
         let aspect = self.detect_aspect(text);
-        let hits = self.index.search(text, lang, &self.pack.words);
+        let found = self.index.search(text, lang, &self.pack.words);
+        let hits = found.hits;
         let top = hits.first().copied();
         let second = hits.get(1).copied();
 
@@ -341,8 +345,12 @@ impl Guide {
             }
         }
 
+        // The best card must also explain the question as a whole (see `Hit::covers`),
+        // here and for a question back: a shared word is not enough.
         let confident = top.is_some_and(|t| {
-            t.score >= CONFIDENT_SCORE && second.is_none_or(|s| t.score - s.score >= MIN_GAP)
+            t.covers()
+                && t.score >= CONFIDENT_SCORE
+                && second.is_none_or(|s| t.score - s.score >= MIN_GAP)
         });
         if let (true, Some(t)) = (confident, top) {
             return self.answer(
@@ -354,12 +362,14 @@ impl Guide {
             );
         }
 
-        // A follow-up about the same procedure: "and how much is it?".
+        // A follow-up about the same procedure: "and how much is it?", but not "and how
+        // much is the electricity bill?", whose words no card knows.
         if let (Some(a), Some(last)) = (aspect, dialogue.last_card.clone()) {
             let weak = top.is_none_or(|t| t.score < CONFIDENT_SCORE);
             let same =
                 top.is_some_and(|t| self.pack.cards.get(t.card).is_some_and(|c| c.id == last));
-            if weak || same {
+            let elsewhere = found.unknown > 0.0 && !top.is_some_and(|t| t.covers());
+            if (weak || same) && !elsewhere {
                 if let Some(i) = self.card_index(&last) {
                     return self.answer(dialogue, i, a, lang, text);
                 }
@@ -367,11 +377,10 @@ impl Guide {
         }
 
         // Unsure: offer the closest two procedures.
-        if let Some(t) = top.filter(|t| t.score >= MIN_SCORE) {
+        let offered = |h: &Hit| h.score >= MIN_SCORE && h.covers();
+        if let Some(t) = top.filter(offered) {
             let mut options: Vec<Hit> = vec![t];
-            if let Some(s) =
-                second.filter(|s| s.score >= MIN_SCORE && t.score - s.score < MIN_GAP * 2.0)
-            {
+            if let Some(s) = second.filter(|s| offered(s) && t.score - s.score < MIN_GAP * 2.0) {
                 options.push(s);
             }
             return self.clarify(dialogue, &options, aspect, lang);
@@ -467,10 +476,16 @@ impl Guide {
     fn not_understood(&self, dialogue: &mut Dialogue, lang: Lang) -> Reply {
         dialogue.offered_details = false;
         dialogue.pending_options.clear();
+        let phrases = &self.pack.phrases;
         let text = if self.pack.cards.is_empty() {
             String::new()
         } else {
-            self.pack.phrases.not_understood.get(lang).to_string()
+            phrases
+                .out_of_scope
+                .as_ref()
+                .unwrap_or(&phrases.not_understood)
+                .get(lang)
+                .to_string()
         };
         Reply::NotUnderstood { text, lang }
     }
@@ -500,6 +515,7 @@ fn empty_pack() -> Pack {
             ask_office: t(""),
             clarify: t(""),
             not_understood: t(""),
+            out_of_scope: None,
             no_more_details: t(""),
         },
         lexicon: pack::Lexicon::default(),

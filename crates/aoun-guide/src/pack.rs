@@ -247,6 +247,10 @@ pub struct Phrases {
     pub clarify: LangText,
     /// Said when nothing was understood.
     pub not_understood: LangText,
+    /// Said when a question is about something no card covers: what the guide helps with,
+    /// and to ask at the office. Packs made before it say `not_understood` instead.
+    #[serde(default)]
+    pub out_of_scope: Option<LangText>,
     /// Said when the details were asked but there are none beyond the short answer.
     pub no_more_details: LangText,
 }
@@ -581,7 +585,8 @@ fn check_phrases(p: &Phrases, src: &Source, errors: &mut Vec<PackError>) {
         ("not_understood", &p.not_understood),
         ("no_more_details", &p.no_more_details),
     ];
-    for (name, t) in all {
+    let optional = p.out_of_scope.as_ref().map(|t| ("out_of_scope", t));
+    for (name, t) in all.into_iter().chain(optional) {
         let line = find_line(&src.text, name);
         for (l, text) in t.all() {
             if text.trim().is_empty() {

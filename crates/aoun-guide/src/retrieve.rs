@@ -6,8 +6,12 @@
 //! exactly or with a small spelling distance, and Arabizi words also through their
 //! Arabic transliteration. Rare words weigh more (inverse document frequency). The pack's
 //! stopwords and aspect cues are left out: they say nothing about the procedure.
+//!
+//! The best card is only trusted when it accounts for the whole question, not for one
+//! shared word (see [`Hit::covers`]): "permis de construire" shares "permis" with the
+//! driving licence, but is about something no card covers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::lang::{is_arabizi_word, Lang};
 use crate::normalize::{arabic_skeletons, arabizi_to_arabic, is_arabic_word, normalize, words};
@@ -28,14 +32,55 @@ pub struct Hit {
     pub card: usize,
     /// Match score; higher is better. Scores above about 3 are confident.
     pub score: f32,
+    /// The part of the score earned by words that are not generic: what shows that the
+    /// question is about this procedure and not only about a kind of paper.
+    pub explained: f32,
+    /// The weight of the question's words that this card does not match, each as rare as
+    /// the rarest card word it matches; a word no card knows weighs as much as a word of
+    /// one card only, since it may well name a procedure of its own.
+    pub unexplained: f32,
+    /// True when the question holds one of the card's names: all the words of the name
+    /// that are not generic ("passeport", "casier judiciaire", "AMO").
+    pub named: bool,
+}
+
+impl Hit {
+    /// True when the question is about this card: it names the card, whatever else it
+    /// says ("I travel next month and my passport expired"), or the card explains more of
+    /// it than it leaves out. A question that shares a word or two with a card but says
+    /// more about something else ("book me a flight to Paris", "permis de construire") is
+    /// not about that card.
+    pub fn covers(&self) -> bool {
+        self.named || self.explained > self.unexplained
+    }
+}
+
+/// The cards a question matches, and how much of it no card knows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// The cards that match a word of the question, best first.
+    pub hits: Vec<Hit>,
+    /// The weight of the question's words that no card knows.
+    pub unknown: f32,
 }
 
 /// The retrieval index of a pack.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     cards: Vec<HashMap<Key, f32>>,
+    /// The names of each card.
+    names: Vec<Vec<Name>>,
     idf: HashMap<Key, f32>,
+    /// The keys of the pack's generic words.
+    generic: HashSet<Key>,
+    /// What a word no card knows weighs: as much as a word that only one card knows.
+    unknown_weight: f32,
+    /// The card words' Arabic skeletons without their last letter.
+    stems: HashSet<String>,
 }
+
+/// A card's name, as the keys of each of its words that is neither a stopword nor generic.
+type Name = Vec<Vec<Key>>;
 
 const NAME_WEIGHT: f32 = 2.0;
 const ASK_WEIGHT: f32 = 1.0;
@@ -65,7 +110,13 @@ fn word_keys(w: &str, arabizi: bool) -> Vec<Key> {
 impl Index {
     /// Builds the index of a pack's cards, leaving out the pack's stopwords.
     pub fn build(cards: &[Card], stop: &Words) -> Index {
+        let generic: HashSet<Key> = stop
+            .generic()
+            .iter()
+            .flat_map(|w| word_keys(w, false))
+            .collect();
         let mut per_card: Vec<HashMap<Key, f32>> = Vec::with_capacity(cards.len());
+        let mut names: Vec<Vec<Name>> = Vec::with_capacity(cards.len());
         for card in cards {
             let mut keys: HashMap<Key, f32> = HashMap::new();
             let mut add = |phrase: &str, weight: f32, arabizi: bool| {
@@ -95,6 +146,24 @@ impl Index {
                 add(p, ASK_WEIGHT, true);
             }
             per_card.push(keys);
+            // Arabizi names are kept in Latin letters here: a transliteration is too loose
+            // to show that a question names the procedure (الرمادية is not "ramed").
+            let name_of = |phrase: &String| -> Name {
+                let norm = normalize(phrase);
+                words(&norm)
+                    .into_iter()
+                    .filter(|w| !stop.is_stopword(w))
+                    .map(|w| word_keys(w, false))
+                    .filter(|keys| !keys.iter().any(|k| generic.contains(k)))
+                    .collect()
+            };
+            let all =
+                n.ar.iter()
+                    .chain(&n.ary)
+                    .chain(&n.fr)
+                    .chain(&n.en)
+                    .chain(&n.arabizi);
+            names.push(all.map(name_of).filter(|name| !name.is_empty()).collect());
         }
         let mut df: HashMap<Key, usize> = HashMap::new();
         for keys in &per_card {
@@ -107,45 +176,140 @@ impl Index {
             .into_iter()
             .map(|(k, d)| (k, (1.0 + n / d as f32).ln()))
             .collect();
+        let stems = per_card
+            .iter()
+            .flat_map(|keys| keys.keys())
+            .filter_map(stem)
+            .collect();
         Index {
             cards: per_card,
+            names,
             idf,
+            generic,
+            unknown_weight: (1.0 + n).ln(),
+            stems,
         }
     }
 
     /// Scores every card for a question, best first, leaving out the pack's stopwords.
     /// Cards that match nothing are left out.
-    pub fn search(&self, text: &str, lang: Lang, stop: &Words) -> Vec<Hit> {
+    pub fn search(&self, text: &str, lang: Lang, stop: &Words) -> Found {
         let norm = normalize(text);
-        let query: Vec<Vec<Key>> = words(&norm)
+        let query: Vec<QueryWord> = words(&norm)
             .into_iter()
             .filter(|w| !stop.is_stopword(w))
             .take(60)
-            .map(|w| word_keys(w, lang == Lang::Ary || is_arabizi_word(w)))
+            .map(|w| self.query_word(w, lang))
             .collect();
+        let unknown = query.iter().filter(|q| q.unknown).map(|q| q.weight).sum();
         let mut hits: Vec<Hit> = Vec::new();
-        for (i, keys) in self.cards.iter().enumerate() {
-            let mut score = 0.0;
-            for qkeys in &query {
-                let mut best: f32 = 0.0;
-                for qk in qkeys {
-                    for (ck, weight) in keys {
-                        let quality = match_quality(qk, ck);
-                        if quality > 0.0 {
-                            let idf = self.idf.get(ck).copied().unwrap_or(0.0);
-                            best = best.max(quality * weight * idf);
-                        }
-                    }
+        for (card, keys) in self.cards.iter().enumerate() {
+            let mut hit = Hit {
+                card,
+                score: 0.0,
+                explained: 0.0,
+                unexplained: 0.0,
+                named: self.names[card].iter().any(|name| holds_name(&query, name)),
+            };
+            for q in &query {
+                let best = self.best_match(&q.keys, keys);
+                hit.score += best;
+                if best == 0.0 {
+                    hit.unexplained += q.weight;
+                } else if !q.generic {
+                    hit.explained += best;
                 }
-                score += best;
             }
-            if score > 0.0 {
-                hits.push(Hit { card: i, score });
+            if hit.score > 0.0 {
+                hits.push(hit);
             }
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.card.cmp(&b.card)));
-        hits
+        Found { hits, unknown }
     }
+
+    /// The keys of a question word and what the word weighs when a card leaves it out.
+    fn query_word(&self, w: &str, lang: Lang) -> QueryWord {
+        let keys = word_keys(w, lang == Lang::Ary || is_arabizi_word(w));
+        let generic = keys.iter().any(|k| self.generic.contains(k));
+        // How rare the rarest card word it matches is.
+        let rarity = self
+            .cards
+            .iter()
+            .flat_map(|card| card.keys())
+            .flat_map(|ck| keys.iter().map(|qk| match_quality(qk, ck) * self.idf(ck)))
+            .fold(0.0, f32::max);
+        // A number says how old or how many, not what is asked, and a card word with another
+        // last letter is that word: neither counts as unknown.
+        let unknown =
+            rarity == 0.0 && !w.chars().all(|c| c.is_ascii_digit()) && !self.is_related(&keys);
+        QueryWord {
+            weight: if unknown { self.unknown_weight } else { rarity },
+            keys,
+            generic,
+            unknown,
+        }
+    }
+
+    fn idf(&self, key: &Key) -> f32 {
+        self.idf.get(key).copied().unwrap_or(0.0)
+    }
+
+    /// The best score a card's words give one question word: match quality times the
+    /// card word's weight and rarity.
+    fn best_match(&self, qkeys: &[Key], card: &HashMap<Key, f32>) -> f32 {
+        qkeys
+            .iter()
+            .flat_map(|qk| {
+                card.iter()
+                    .map(move |(ck, weight)| match_quality(qk, ck) * weight * self.idf(ck))
+            })
+            .fold(0.0, f32::max)
+    }
+
+    /// True when an Arabic key is a card word with another last letter: a suffix, or a
+    /// hamza written on another seat (إمضائي, "my signature", and الإمضاء).
+    fn is_related(&self, qkeys: &[Key]) -> bool {
+        qkeys
+            .iter()
+            .any(|k| stem(k).is_some_and(|s| self.stems.contains(&s)))
+    }
+}
+
+/// An Arabic skeleton without its last letter, when three letters or more remain.
+fn stem(key: &Key) -> Option<String> {
+    match key {
+        Key::Arabic(s) if s.chars().count() >= 4 => {
+            let mut stem = s.clone();
+            stem.pop();
+            Some(stem)
+        }
+        _ => None,
+    }
+}
+
+/// True when every word of a card's name is matched by a word of the question that is
+/// not generic.
+fn holds_name(query: &[QueryWord], name: &Name) -> bool {
+    name.iter().all(|nkeys| {
+        query.iter().filter(|q| !q.generic).any(|q| {
+            q.keys
+                .iter()
+                .any(|qk| nkeys.iter().any(|nk| match_quality(qk, nk) > 0.0))
+        })
+    })
+}
+
+/// A word of a question, ready to be matched.
+struct QueryWord {
+    keys: Vec<Key>,
+    /// A generic word (see [`Words`]) matched by a card does not show that the question is
+    /// about that card.
+    generic: bool,
+    /// No card knows the word.
+    unknown: bool,
+    /// What the word weighs when a card does not match it.
+    weight: f32,
 }
 
 /// How well a question word matches a card word: 1 for the same word, less for a near

@@ -37,6 +37,9 @@ pub struct Words {
     aspects: Vec<AspectCues>,
     /// Arabic prefixes that may be glued in front of a cue.
     cue_prefixes: Vec<String>,
+    /// Words that name a kind of paper or what one does with it ("carte", "permis",
+    /// "register", "تجديد"), not one procedure.
+    generic: Vec<String>,
 }
 
 impl Words {
@@ -45,6 +48,12 @@ impl Words {
     /// "online").
     pub(crate) fn is_stopword(&self, word: &str) -> bool {
         word.chars().count() < 2 || self.ignored.contains(word)
+    }
+
+    /// The generic words, normalised: words that name a kind of paper or what one does
+    /// with it, and so never tell alone which procedure is meant.
+    pub(crate) fn generic(&self) -> &[String] {
+        &self.generic
     }
 
     /// The aspect a question asks, if any cue shows it.
@@ -96,6 +105,9 @@ impl Words {
 struct RawWords {
     cue_prefixes: Vec<Spanned<String>>,
     stopwords: RawStopwords,
+    /// Packs made before generic words were known have none.
+    #[serde(default)]
+    generic: Vec<Spanned<String>>,
     aspect: Vec<Spanned<RawAspect>>,
 }
 
@@ -161,6 +173,8 @@ pub(crate) fn check(src: &Source, errors: &mut Vec<PackError>) -> Option<Words> 
         ignored.extend(normalized_list(src, &what, list, false, errors));
     }
 
+    let generic = normalized_list(src, "generic words", &raw.generic, false, errors);
+
     let mut aspects: Vec<AspectCues> = Vec::new();
     for table in &raw.aspect {
         let a = table.get_ref();
@@ -219,6 +233,7 @@ pub(crate) fn check(src: &Source, errors: &mut Vec<PackError>) -> Option<Words> 
         ignored,
         aspects,
         cue_prefixes,
+        generic,
     })
 }
 
@@ -364,7 +379,15 @@ mod tests {
         let errors = errors_with("\"internet\",", "\"internet\", \" ?! \",");
         assert_error(&errors, "hold ' ?! ', which has no letter or digit");
         let errors = errors_with("\"prix\",", "\"prix\", \"\",");
-        assert!(errors[0].contains(" at line 69: "), "{errors:?}");
+        let text = shipped().text;
+        let line = text[..text.find("\"prix\",").expect("prix")]
+            .matches('\n')
+            .count()
+            + 1;
+        assert!(
+            errors[0].contains(&format!(" at line {line}: ")),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -426,6 +449,26 @@ mod tests {
         assert_error(&errors, "the cue prefix 'و ال' is not only Arabic letters");
         let errors = errors_with("\"وال\"", "\"w\"");
         assert_error(&errors, "the cue prefix 'w' is not only Arabic letters");
+    }
+
+    #[test]
+    fn generic_words_are_single_words_and_optional() {
+        let errors = errors_with("\"cartes\", \"permis\",", "\"cartes\", \"permis de\",");
+        assert_error(
+            &errors,
+            "the generic words hold 'permis de', which is more than one word",
+        );
+        let errors = errors_with("\"book\",", "\"book\", \"Book\",");
+        assert_error(&errors, "the generic words list 'Book' and 'book'");
+        // A words file made before generic words were known still loads.
+        let mut src = shipped();
+        let start = src.text.find("generic = [").expect("generic");
+        let end = start + src.text[start..].find(']').expect("end of the list") + 1;
+        src.text.replace_range(start..end, "");
+        let mut errors = Vec::new();
+        let words = check(&src, &mut errors).expect("valid without generic words");
+        assert!(words.generic().is_empty() && errors.is_empty());
+        assert!(shipped_words().generic().contains(&"permis".to_string()));
     }
 
     #[test]

@@ -31,13 +31,25 @@ fn lang(code: &str) -> Option<Lang> {
     Lang::ALL.into_iter().find(|l| l.code() == code)
 }
 
+/// Per language form: how many questions, and how many passed each check.
 #[derive(Default)]
-struct Row {
+struct Tally {
     n: usize,
-    top1: usize,
-    answered: usize,
-    aspect: usize,
-    lang: usize,
+    passed: Vec<usize>,
+}
+
+impl Tally {
+    fn count(&mut self, checks: &[bool]) {
+        self.n += 1;
+        self.passed.resize(checks.len(), 0);
+        for (p, ok) in self.passed.iter_mut().zip(checks) {
+            *p += usize::from(*ok);
+        }
+    }
+
+    fn pct(&self, check: usize) -> f64 {
+        pct(self.passed.get(check).copied().unwrap_or(0), self.n)
+    }
 }
 
 fn pct(x: usize, n: usize) -> f64 {
@@ -48,35 +60,53 @@ fn pct(x: usize, n: usize) -> f64 {
     }
 }
 
+/// Prints a table of the checks per language form, the share that passed each, and a
+/// total row, which it returns.
+fn print_table(checks: &[&str], rows: &BTreeMap<String, Tally>) -> Tally {
+    println!("\n| form | questions | {} |", checks.join(" | "));
+    println!("|---|---|{}", "---|".repeat(checks.len()));
+    let mut total = Tally::default();
+    let line = |form: &str, t: &Tally| {
+        let shares: Vec<String> = (0..checks.len())
+            .map(|c| format!("{:.0}%", t.pct(c)))
+            .collect();
+        println!("| {form} | {} | {} |", t.n, shares.join(" | "));
+    };
+    for (form, t) in rows {
+        line(form, t);
+        total.n += t.n;
+        total.passed.resize(t.passed.len(), 0);
+        for (sum, p) in total.passed.iter_mut().zip(&t.passed) {
+            *sum += p;
+        }
+    }
+    line("all", &total);
+    total
+}
+
 #[test]
 fn accuracy_per_language_form() {
     let guide = Guide::embedded();
     let qs = questions();
     assert!(qs.len() >= 80, "only {} questions", qs.len());
-    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     for q in &qs {
         let expected_lang = lang(&q.lang).expect("known language code");
         let mut dialogue = Dialogue::default();
         let reply = guide.respond(&mut dialogue, &q.text, None);
-        let row = rows.entry(q.form.clone()).or_default();
-        row.n += 1;
         let top = guide
             .search(&q.text, expected_lang)
             .first()
             .map(|h| h.0.clone());
-        if top.as_deref() == Some(q.card.as_str()) {
-            row.top1 += 1;
-        }
+        let top1 = top.as_deref() == Some(q.card.as_str());
         let detected_aspect = guide.detect_aspect(&q.text).unwrap_or(Aspect::Overview);
-        match &reply {
+        let (answered, lang_right) = match &reply {
             Reply::Answer(a) if a.card_id == q.card => {
-                row.answered += 1;
-                if a.lang == expected_lang {
-                    row.lang += 1;
-                } else {
+                if a.lang != expected_lang {
                     misses.push(format!("lang {} != {}: {}", a.lang, q.lang, q.text));
                 }
+                (true, a.lang == expected_lang)
             }
             other => {
                 misses.push(format!(
@@ -85,65 +115,99 @@ fn accuracy_per_language_form() {
                     short(other),
                     q.text
                 ));
-                if aoun_guide::lang::detect(&q.text, None) == expected_lang {
-                    row.lang += 1;
-                }
+                (
+                    false,
+                    aoun_guide::lang::detect(&q.text, None) == expected_lang,
+                )
             }
-        }
-        if detected_aspect.name() == q.aspect {
-            row.aspect += 1;
-        } else {
+        };
+        let aspect_right = detected_aspect.name() == q.aspect;
+        if !aspect_right {
             misses.push(format!(
                 "aspect: expected {} got {}: {}",
                 q.aspect, detected_aspect, q.text
             ));
         }
+        rows.entry(q.form.clone())
+            .or_default()
+            .count(&[top1, answered, aspect_right, lang_right]);
     }
-    println!("\n| form | questions | top-1 procedure | answered right | aspect | language |");
-    println!("|---|---|---|---|---|---|");
-    let mut total = Row::default();
-    for (form, r) in &rows {
-        println!(
-            "| {form} | {} | {:.0}% | {:.0}% | {:.0}% | {:.0}% |",
-            r.n,
-            pct(r.top1, r.n),
-            pct(r.answered, r.n),
-            pct(r.aspect, r.n),
-            pct(r.lang, r.n)
-        );
-        total.n += r.n;
-        total.top1 += r.top1;
-        total.answered += r.answered;
-        total.aspect += r.aspect;
-        total.lang += r.lang;
-    }
-    println!(
-        "| all | {} | {:.0}% | {:.0}% | {:.0}% | {:.0}% |",
-        total.n,
-        pct(total.top1, total.n),
-        pct(total.answered, total.n),
-        pct(total.aspect, total.n),
-        pct(total.lang, total.n)
-    );
+    let checks = ["top-1 procedure", "answered right", "aspect", "language"];
+    let total = print_table(&checks, &rows);
     for m in &misses {
         println!("miss: {m}");
     }
+    // Every question of the set is found and answered: refusing what no card covers
+    // (see `out_of_scope_questions_are_refused`) must not refuse these.
+    assert_eq!(total.pct(0), 100.0, "top-1 procedure");
+    assert_eq!(total.pct(1), 100.0, "answered right");
     for (form, r) in &rows {
-        assert!(
-            pct(r.answered, r.n) >= 85.0,
-            "{form}: procedure accuracy {:.0}%",
-            pct(r.answered, r.n)
-        );
-        assert!(
-            pct(r.aspect, r.n) >= 85.0,
-            "{form}: aspect accuracy {:.0}%",
-            pct(r.aspect, r.n)
-        );
-        assert!(
-            pct(r.lang, r.n) >= 85.0,
-            "{form}: language accuracy {:.0}%",
-            pct(r.lang, r.n)
-        );
+        for (c, what) in checks.iter().enumerate().skip(2) {
+            assert!(r.pct(c) >= 85.0, "{form}: {what} {:.0}%", r.pct(c));
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct OutOfScope {
+    out_of_scope: Vec<Unanswerable>,
+}
+
+#[derive(Deserialize)]
+struct Unanswerable {
+    text: String,
+    form: String,
+    lang: String,
+}
+
+/// Questions that no card covers are refused in the asker's language with the pack's
+/// sentence saying what the guide helps with, never answered with a card's facts nor
+/// offered a card back.
+#[test]
+fn out_of_scope_questions_are_refused() {
+    let guide = Guide::embedded();
+    let qs = toml::from_str::<OutOfScope>(include_str!("out_of_scope.toml"))
+        .map(|o| o.out_of_scope)
+        .unwrap_or_default();
+    assert!(qs.len() >= 60, "only {} questions", qs.len());
+    let refusal = guide
+        .pack()
+        .phrases
+        .out_of_scope
+        .as_ref()
+        .expect("the shipped pack says what it helps with");
+    let mut rows: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for q in &qs {
+        let expected_lang = lang(&q.lang).expect("known language code");
+        let reply = guide.respond(&mut Dialogue::default(), &q.text, None);
+        let (refused, lang_right) = match &reply {
+            Reply::NotUnderstood { text, lang } => {
+                assert_eq!(text, refusal.get(*lang), "{}", q.text);
+                (true, *lang == expected_lang)
+            }
+            other => {
+                misses.push(format!("{:?}: {}", short(other), q.text));
+                (
+                    false,
+                    aoun_guide::lang::detect(&q.text, None) == expected_lang,
+                )
+            }
+        };
+        if !lang_right {
+            misses.push(format!("lang: expected {}: {}", q.lang, q.text));
+        }
+        rows.entry(q.form.clone())
+            .or_default()
+            .count(&[refused, lang_right]);
+    }
+    let total = print_table(&["refused", "language"], &rows);
+    for m in &misses {
+        println!("miss: {m}");
+    }
+    assert!(total.pct(0) >= 98.0, "refused {:.0}%", total.pct(0));
+    for (form, r) in &rows {
+        assert!(r.pct(1) >= 85.0, "{form}: language {:.0}%", r.pct(1));
     }
 }
 
@@ -406,6 +470,12 @@ fn follow_up_uses_the_dialogue() {
         matches!(&details, Reply::Answer(a) if a.details && a.text.contains("35 sur 45")),
         "{details:?}"
     );
+    // A follow-up about something no card covers is refused, not answered with the last
+    // card's facts.
+    let mut d = Dialogue::default();
+    guide.respond(&mut d, "combien coûte le passeport ?", None);
+    let bill = guide.respond(&mut d, "et combien coûte la facture d'électricité ?", None);
+    assert!(matches!(bill, Reply::NotUnderstood { .. }), "{bill:?}");
 }
 
 #[test]
