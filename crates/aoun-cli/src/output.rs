@@ -169,17 +169,23 @@ pub fn check_guide(dir: &Path, json: bool) -> anyhow::Result<()> {
                         "facts": summary.facts,
                         "oldest_check": summary.oldest_check,
                         "sources": summary.sources.len(),
+                        "by_kind": summary
+                            .by_kind
+                            .iter()
+                            .map(|(kind, n)| (kind.name().to_string(), json!(n)))
+                            .collect::<serde_json::Map<_, _>>(),
                     })
                 );
             } else {
                 println!(
-                    "{} is a valid content pack: {} {}, {} procedures, {} sourced facts from {} sources (oldest check {})",
+                    "{} is a valid content pack: {} {}, {} procedures, {} sourced facts from {} sources ({}; oldest check {})",
                     dir.display(),
                     summary.name,
                     summary.version,
                     summary.cards.len(),
                     summary.facts,
                     summary.sources.len(),
+                    summary.kind_shares(),
                     summary.oldest_check.as_deref().unwrap_or("-"),
                 );
             }

@@ -2,7 +2,7 @@
 //! that may only rephrase them.
 
 use crate::lang::Lang;
-use crate::pack::{Aspect, Card, Fact, Phrases};
+use crate::pack::{Aspect, Card, Fact, Phrases, SourceKind};
 
 /// A grounded answer about one procedure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub struct Answer {
     pub lang: Lang,
     /// The answer itself, from the card's templates (without the offer of details).
     pub text: String,
+    /// Said after the answer, before any offer, when a fact it states has no official
+    /// source: the pack's "check this at the counter". Never reworded by a language model.
+    pub caution: Option<String>,
     /// The offer of details said after the answer, when the card has details to give.
     pub offer: Option<String>,
     /// The facts the text states; empty when the card had no sourced fact for the aspect
@@ -33,6 +36,14 @@ pub struct Prompt {
     pub system: String,
     /// The user message: the facts, the question and the reference answer.
     pub user: String,
+}
+
+/// The pack's "check at the office", when one of the facts stated has no official source.
+fn caution(facts: &[Fact], lang: Lang, phrases: &Phrases) -> Option<String> {
+    facts
+        .iter()
+        .any(|f| f.source_kind != SourceKind::Official)
+        .then(|| phrases.check_office.get(lang).to_string())
 }
 
 /// Builds the short answer for a card and aspect from its templates.
@@ -71,6 +82,7 @@ pub fn short_answer(
         aspect,
         lang,
         text,
+        caution: caution(&facts, lang, phrases),
         offer,
         facts,
         details: false,
@@ -93,18 +105,27 @@ pub fn details_answer(
             .or_else(|| card.fact(Aspect::Steps)),
         a => card.fact(a),
     };
-    let (text, facts, aspect) = match fact {
-        Some(f) => match &f.details {
-            Some(d) => (d.get(lang).to_string(), vec![f.clone()], f.aspect),
-            None if aspect == Aspect::Overview => {
-                (f.say.get(lang).to_string(), vec![f.clone()], f.aspect)
+    let (text, facts, aspect, caution) = match fact {
+        Some(f) => {
+            let stated = match &f.details {
+                Some(d) => Some(d.get(lang)),
+                None => (aspect == Aspect::Overview).then(|| f.say.get(lang)),
+            };
+            match stated {
+                Some(t) => (
+                    t.to_string(),
+                    vec![f.clone()],
+                    f.aspect,
+                    caution(std::slice::from_ref(f), lang, phrases),
+                ),
+                None => (
+                    phrases.no_more_details.get(lang).to_string(),
+                    vec![f.clone()],
+                    f.aspect,
+                    None,
+                ),
             }
-            None => (
-                phrases.no_more_details.get(lang).to_string(),
-                vec![f.clone()],
-                f.aspect,
-            ),
-        },
+        }
         None => (
             phrases
                 .ask_office
@@ -112,6 +133,7 @@ pub fn details_answer(
                 .replace("{name}", card.name(lang)),
             Vec::new(),
             aspect,
+            None,
         ),
     };
     Answer {
@@ -119,6 +141,7 @@ pub fn details_answer(
         aspect,
         lang,
         text,
+        caution,
         offer: None,
         facts,
         details: true,

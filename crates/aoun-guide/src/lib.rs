@@ -33,7 +33,9 @@ pub use answer::{Answer, Prompt};
 pub use aoun_core::sentence::{Sentence, SentenceKind};
 pub use guard::GuardViolation;
 pub use lang::Lang;
-pub use pack::{Aspect, Card, Fact, LangText, Pack, PackError, PackProblem, PackSummary};
+pub use pack::{
+    Aspect, Card, Fact, LangText, Pack, PackError, PackProblem, PackSummary, SourceKind,
+};
 pub use words::Words;
 
 use normalize::{normalize, words};
@@ -73,12 +75,16 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// What to say, sentence by sentence, each with what it is: the card's sentences and its
-    /// offer of details, or a question back.
+    /// What to say, sentence by sentence, each with what it is: the card's sentences, the
+    /// "check at the office" after a fact without an official source, and the offer of
+    /// details; or a question back.
     pub fn sentences(&self) -> Vec<Sentence> {
         match self {
             Reply::Answer(a) => {
                 let mut said = Sentence::all(&a.text, SentenceKind::Card);
+                if let Some(caution) = &a.caution {
+                    said.extend(Sentence::all(caution, SentenceKind::Card));
+                }
                 if let Some(offer) = &a.offer {
                     said.extend(Sentence::all(offer, SentenceKind::Offer));
                 }
@@ -517,6 +523,7 @@ fn empty_pack() -> Pack {
             not_understood: t(""),
             out_of_scope: None,
             no_more_details: t(""),
+            check_office: t(""),
         },
         lexicon: pack::Lexicon::default(),
         words: Words::default(),

@@ -79,6 +79,43 @@ impl std::fmt::Display for Aspect {
     }
 }
 
+/// Who publishes the page a fact comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// A ministry's, an agency's or the government's own portal, the Bulletin officiel or
+    /// a law's text.
+    Official,
+    /// A newspaper or news site reporting what an administration announced.
+    Press,
+    /// Any other guide: practical, commercial or foreign sites.
+    Guide,
+}
+
+impl SourceKind {
+    /// Every kind, in the order summaries list them.
+    pub const ALL: [SourceKind; 3] = [SourceKind::Official, SourceKind::Press, SourceKind::Guide];
+
+    /// The name used in the pack files: `official`, `press` or `guide`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Official => "official",
+            SourceKind::Press => "press",
+            SourceKind::Guide => "guide",
+        }
+    }
+
+    /// Parses a name used in the pack files.
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A text in each language form. Darija is optional: without it, Modern Standard Arabic
 /// is used for Darija speakers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -170,8 +207,11 @@ impl Phrasings {
 pub struct Fact {
     /// The aspect this fact answers.
     pub aspect: Aspect,
-    /// Where the fact comes from: the official portal or legal text.
+    /// The address of the page or legal text the fact comes from.
     pub source: String,
+    /// Who publishes that page; a fact without an official source is followed by "check at
+    /// the office" when spoken.
+    pub source_kind: SourceKind,
     /// The date the fact was checked, `YYYY-MM-DD`.
     pub checked: String,
     /// The amount in dirhams, for a fee.
@@ -253,6 +293,8 @@ pub struct Phrases {
     pub out_of_scope: Option<LangText>,
     /// Said when the details were asked but there are none beyond the short answer.
     pub no_more_details: LangText,
+    /// Said after a fact whose source is not official: "check this at the counter".
+    pub check_office: LangText,
 }
 
 /// A loaded and checked content pack.
@@ -287,6 +329,20 @@ pub struct PackSummary {
     pub oldest_check: Option<String>,
     /// Distinct sources cited.
     pub sources: Vec<String>,
+    /// Number of facts per kind of source, in the order of [`SourceKind::ALL`].
+    pub by_kind: Vec<(SourceKind, usize)>,
+}
+
+impl PackSummary {
+    /// The share of facts per kind of source, in whole percent, such as
+    /// `official 80%, press 15%, guide 5%`.
+    pub fn kind_shares(&self) -> String {
+        self.by_kind
+            .iter()
+            .map(|(kind, n)| format!("{kind} {}%", (n * 100 + self.facts / 2) / self.facts.max(1)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// What is wrong in a pack file.
@@ -398,6 +454,7 @@ struct RawFact {
     aspect: Spanned<String>,
     #[serde(default)]
     source: String,
+    source_kind: Spanned<String>,
     #[serde(default)]
     checked: String,
     #[serde(default)]
@@ -521,20 +578,27 @@ pub fn build(sources: &[Source]) -> Result<Pack, Vec<PackError>> {
                 }
             }
             for lang in Lang::ALL {
-                let t = p
-                    .phrases
-                    .ask_office
-                    .get(lang)
-                    .replace("{name}", card.name(lang));
-                if let Err(v) = crate::guard::check_text(card, &lexicon, &t) {
-                    errors.push(PackError::invalid(
-                        &pack_src.name,
-                        1,
-                        format!(
-                            "the ask_office phrase does not pass the guard for card '{}': {v}",
-                            card.id
-                        ),
-                    ));
+                let said_around = [
+                    (
+                        "ask_office",
+                        p.phrases
+                            .ask_office
+                            .get(lang)
+                            .replace("{name}", card.name(lang)),
+                    ),
+                    ("check_office", p.phrases.check_office.get(lang).to_string()),
+                ];
+                for (name, t) in said_around {
+                    if let Err(v) = crate::guard::check_text(card, &lexicon, &t) {
+                        errors.push(PackError::invalid(
+                            &pack_src.name,
+                            find_line(&pack_src.text, name),
+                            format!(
+                                "the {name} phrase does not pass the guard for card '{}': {v}",
+                                card.id
+                            ),
+                        ));
+                    }
                 }
             }
         }
@@ -584,6 +648,7 @@ fn check_phrases(p: &Phrases, src: &Source, errors: &mut Vec<PackError>) {
         ("clarify", &p.clarify),
         ("not_understood", &p.not_understood),
         ("no_more_details", &p.no_more_details),
+        ("check_office", &p.check_office),
     ];
     let optional = p.out_of_scope.as_ref().map(|t| ("out_of_scope", t));
     for (name, t) in all.into_iter().chain(optional) {
@@ -709,6 +774,25 @@ fn check_card(
                     "the {aspect} fact has no source; a fact without a source must be left out"
                 ),
             ));
+        } else if let Some(problem) = source_problem(&source) {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!("the {aspect} fact's source {problem}"),
+            ));
+        }
+        let source_kind = SourceKind::from_name(f.source_kind.get_ref());
+        if source_kind.is_none() {
+            let known: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+            errors.push(PackError::invalid(
+                file,
+                at(f.source_kind.span()),
+                format!(
+                    "the source_kind '{}' is not one of {}",
+                    f.source_kind.get_ref(),
+                    known.join(", ")
+                ),
+            ));
         }
         let checked = f.checked.trim().to_string();
         if !valid_date(&checked) {
@@ -757,9 +841,13 @@ fn check_card(
                 errors,
             );
         }
+        let Some(source_kind) = source_kind else {
+            continue;
+        };
         facts.push(Fact {
             aspect,
             source,
+            source_kind,
             checked,
             amount_dh: f.amount_dh,
             refs: f.refs,
@@ -847,6 +935,31 @@ fn check_spoken(
     }
 }
 
+/// What is wrong with a fact's source, if anything: it must be the web address of the very
+/// page (or legal text) read, not a portal's home page nor a name with a comment.
+fn source_problem(source: &str) -> Option<String> {
+    let Some(rest) = source
+        .strip_prefix("https://")
+        .or_else(|| source.strip_prefix("http://"))
+    else {
+        return Some(format!(
+            "'{source}' is not a web address; cite the address (https://...) of the page read"
+        ));
+    };
+    if source.chars().any(char::is_whitespace) {
+        return Some(format!(
+            "'{source}' holds a space; cite only the address of the page read"
+        ));
+    }
+    let path = rest.find(['/', '?', '#']).map_or("", |i| &rest[i..]);
+    if path.is_empty() || path == "/" {
+        return Some(format!(
+            "'{source}' is a home page; cite the page that states the fact"
+        ));
+    }
+    None
+}
+
 fn valid_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
@@ -875,6 +988,18 @@ pub fn summary(pack: &Pack) -> PackSummary {
         .iter()
         .flat_map(|c| c.facts.iter().map(|f| f.source.clone()))
         .collect();
+    let by_kind = SourceKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let n = pack
+                .cards
+                .iter()
+                .flat_map(|c| &c.facts)
+                .filter(|f| f.source_kind == kind)
+                .count();
+            (kind, n)
+        })
+        .collect();
     PackSummary {
         name: pack.name.clone(),
         version: pack.version.clone(),
@@ -882,12 +1007,56 @@ pub fn summary(pack: &Pack) -> PackSummary {
         facts,
         oldest_check,
         sources: sources.into_iter().collect(),
+        by_kind,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_pages() {
+        assert_eq!(
+            source_problem("https://www.cnie.ma/fr/premiere-demande"),
+            None
+        );
+        assert_eq!(
+            source_problem("http://service-public.ma/web/guest/home?p=1"),
+            None
+        );
+        for home in ["https://cnie.ma", "https://www.cnss.ma/", "cnie.ma/fr/page"] {
+            assert!(source_problem(home).is_some(), "{home}");
+        }
+        let commented = source_problem("https://www.service-public.ma (Etat civil)");
+        assert!(commented.is_some_and(|p| p.contains("space")));
+    }
+
+    #[test]
+    fn shares_are_whole_percent() {
+        let summary = PackSummary {
+            name: String::new(),
+            version: String::new(),
+            cards: Vec::new(),
+            facts: 3,
+            oldest_check: None,
+            sources: Vec::new(),
+            by_kind: vec![
+                (SourceKind::Official, 2),
+                (SourceKind::Press, 1),
+                (SourceKind::Guide, 0),
+            ],
+        };
+        assert_eq!(summary.kind_shares(), "official 67%, press 33%, guide 0%");
+    }
+
+    #[test]
+    fn kinds_have_names() {
+        for kind in SourceKind::ALL {
+            assert_eq!(SourceKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(SourceKind::from_name("blog"), None);
+    }
 
     #[test]
     fn dates_are_checked() {

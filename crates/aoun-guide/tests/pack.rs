@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use aoun_guide::{check_pack, check_sources, embedded_sources, Aspect, Dialogue, Guide, Reply};
+use aoun_guide::answer::{details_answer, short_answer};
+use aoun_guide::{
+    check_pack, check_sources, embedded_sources, Aspect, Dialogue, Guide, Lang, Reply,
+};
 
 #[test]
 fn shipped_pack_is_valid() {
@@ -10,6 +13,9 @@ fn shipped_pack_is_valid() {
         Ok(summary) => {
             assert!(summary.cards.len() >= 15, "{:?}", summary.cards);
             assert!(summary.facts >= 60, "{}", summary.facts);
+            let counted: usize = summary.by_kind.iter().map(|(_, n)| n).sum();
+            assert_eq!(counted, summary.facts);
+            println!("{}", summary.kind_shares());
         }
         Err(errors) => {
             for e in &errors {
@@ -53,7 +59,7 @@ fn errors_name_file_and_line() {
     );
     edit(
         &card,
-        "checked = \"2019-01-03\"",
+        "checked = \"2026-12-04\"",
         "checked = \"3 janvier 2019\"",
     );
     edit(&card, "aspect = \"place\"", "aspect = \"price\"");
@@ -170,4 +176,85 @@ fn an_administration_can_add_a_cue() {
         matches!(&reply, Reply::Answer(a) if a.card_id == "passport" && a.aspect == Aspect::Delay),
         "{reply:?}"
     );
+}
+
+#[test]
+fn sources_are_pages_of_a_known_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_pack(dir.path());
+    let card = dir.path().join("cards/passport.toml");
+    edit(&card, "source_kind = \"guide\"", "source_kind = \"blog\"");
+    edit(
+        &card,
+        "source = \"https://laquotidienne.ma/article/economie/passeport-le-tarif-du-timbre-passe-a-500-dh-a-compter-du-1er-janvier-2018\"",
+        "source = \"https://laquotidienne.ma/\"",
+    );
+    let errors = check_pack(dir.path()).expect_err("broken pack");
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    let kind = errors
+        .iter()
+        .find(|e| {
+            e.to_string()
+                .contains("source_kind 'blog' is not one of official, press, guide")
+        })
+        .unwrap_or_else(|| panic!("{text:?}"));
+    assert_eq!(kind.file, "cards/passport.toml");
+    let lines: Vec<String> = std::fs::read_to_string(&card)
+        .expect("read")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(lines[kind.line - 1].contains("blog"), "line {}", kind.line);
+    assert!(
+        text.iter()
+            .any(|e| e.contains("'https://laquotidienne.ma/' is a home page")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_fact_without_an_official_source_is_followed_by_check_at_the_office() {
+    let guide = Guide::embedded();
+    let pack = guide.pack();
+    let card = |id: &str| pack.cards.iter().find(|c| c.id == id).expect("card");
+    // The passport fee comes from a newspaper, the residence certificate fee from the
+    // government's portal.
+    for lang in Lang::ALL {
+        let press = short_answer(card("passport"), Aspect::Fee, lang, &pack.phrases, "");
+        assert_eq!(
+            press.caution.as_deref(),
+            Some(pack.phrases.check_office.get(lang)),
+            "{lang:?}"
+        );
+        let official = short_answer(
+            card("residence_certificate"),
+            Aspect::Fee,
+            lang,
+            &pack.phrases,
+            "",
+        );
+        assert_eq!(official.caution, None, "{lang:?}");
+    }
+    // It is said after the fact and before the offer of details.
+    let reply = guide.respond(
+        &mut Dialogue::default(),
+        "Quels papiers pour le passeport ?",
+        None,
+    );
+    let said: Vec<String> = reply.sentences().into_iter().map(|s| s.text).collect();
+    let caution = pack.phrases.check_office.get(Lang::Fr);
+    let at = said
+        .iter()
+        .position(|s| s == caution)
+        .expect("caution said");
+    assert_eq!(
+        said.last().map(String::as_str),
+        Some("Voulez-vous les détails ?")
+    );
+    assert_eq!(at, said.len() - 2, "{said:?}");
+    // Saying there is nothing more states no fact, so it needs no caution.
+    let fee = card("passport").fact(Aspect::Fee).expect("fee");
+    assert!(fee.details.is_none());
+    let more = details_answer(card("passport"), Aspect::Fee, Lang::En, &pack.phrases, "");
+    assert_eq!(more.caution, None);
 }

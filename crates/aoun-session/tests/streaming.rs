@@ -235,7 +235,11 @@ fn a_one_sentence_answer_is_the_cards_own() {
     let log: Log = Arc::default();
     let pipeline = pipeline(&log, "How much does a passport cost?");
     let (report, played) = play(&log, &pipeline);
-    assert_eq!(report.answer.text, "The passport stamp costs 500 dirhams.");
+    // The fee's source is a newspaper, so the counter check follows, as written.
+    assert_eq!(
+        report.answer.text,
+        "The passport stamp costs 500 dirhams. This information is not from an official source: please check it at the counter."
+    );
     assert_eq!(report.answer.source, AnswerSource::Template);
     assert_eq!(played[0].1, SentenceKind::Card);
     assert!(!log.lock().unwrap().iter().any(|l| l.starts_with("token")));

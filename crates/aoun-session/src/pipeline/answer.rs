@@ -198,8 +198,9 @@ impl Mind {
     /// nobody waits for the model to say it. The language model, when it speaks the language,
     /// words the rest of the card's answer as a continuation of that sentence, each of its
     /// sentences checked by the guard while the ones before are being said; otherwise, or when
-    /// it is rejected before it said anything, the card's own sentences follow. The offer of
-    /// details comes last.
+    /// it is rejected before it said anything, the card's own sentences follow. The "check at
+    /// the office" after a fact without an official source is said as written, and the offer
+    /// of details comes last.
     fn word(
         &mut self,
         answer: &Answer,
@@ -217,6 +218,9 @@ impl Mind {
             } else {
                 said.say_all(rest.iter().cloned());
             }
+        }
+        if let Some(caution) = &answer.caution {
+            said.say_all(Sentence::all(caution, SentenceKind::Card));
         }
         if let Some(offer) = &answer.offer {
             said.say_all(Sentence::all(offer, SentenceKind::Offer));
