@@ -238,7 +238,7 @@ fn a_one_sentence_answer_is_the_cards_own() {
     // The fee's source is a newspaper, so the counter check follows, as written.
     assert_eq!(
         report.answer.text,
-        "The passport stamp costs 500 dirhams. This information is not from an official source: please check it at the counter."
+        "The passport stamp costs 500 dirhams. Please check this at the counter."
     );
     assert_eq!(report.answer.source, AnswerSource::Template);
     assert_eq!(played[0].1, SentenceKind::Card);
