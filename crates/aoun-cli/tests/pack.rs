@@ -426,6 +426,28 @@ fn a_signed_model_pack_installs_the_models_and_a_changed_one_is_refused() {
     for model in registry {
         assert_eq!(model["state"], "Installed", "{model}");
     }
+
+    // The same signed pack again is not newer: refused before any model is looked at.
+    assert_refused(
+        &office.install(&models),
+        "it is not newer than the installed model pack: it is signed ",
+    );
+    // Signed again a second later, it installs; the first signature is then older.
+    let first_listing = fs::read(models.join("SIGNATURE.toml")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    office.sign(&models, "office.key");
+    assert!(office.install(&models).status.success());
+    fs::write(models.join("SIGNATURE.toml"), &first_listing).unwrap();
+    assert_refused(
+        &office.install(&models),
+        "it is not newer than the installed model pack",
+    );
+    let output = office.install_with(&models, &["--allow-older"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn largest_file(dir: &Path) -> PathBuf {

@@ -11,9 +11,12 @@ use aoun_guide::Guide;
 use aoun_guide::PackSummary;
 use aoun_models::{FetchOptions, FetchReport, ModelStore, Pack};
 use aoun_signing::{
-    sign_folder, verify_folder, verify_unchanged, KeyPair, PublicKey, Release, VerifiedPack,
-    SIGNATURE_FILE,
+    read_release, sign_folder, verify_folder, verify_unchanged, KeyPair, PublicKey, Release,
+    VerifiedPack, SIGNATURE_FILE,
 };
+
+/// The signature file of the model pack last installed, kept in the model store's folder.
+const INSTALLED_MODEL_PACK: &str = "installed-model-pack.toml";
 
 /// Environment variable that sets the folder of the installed content pack.
 pub const GUIDE_DIR_ENV: &str = "AOUN_GUIDE_DIR";
@@ -118,8 +121,9 @@ fn content_pack_version(folder: &Path) -> anyhow::Result<String> {
 /// Installs the signed update in `folder`: a content pack (a folder holding `pack.toml`) into
 /// [`installed_guide_dir`], or else a model pack (archives as `aoun models fetch --from` takes
 /// them) of `models_pack` into the model store. Refused unless one of the `trusted` keys signed
-/// it and every file is as signed; a content pack is refused too when it is not newer than the
-/// installed one, unless `allow_older` (see [`install_guide`]).
+/// it and every file is as signed. Unless `allow_older`, it is refused too when it is not newer
+/// than the pack installed before ([`Release::is_newer_than`]): a content pack of a version no
+/// higher (see [`install_guide`]), a model pack signed no later than the last one installed.
 pub fn install_update(
     folder: &Path,
     trusted: &[PublicKey],
@@ -139,8 +143,13 @@ pub fn install_update(
     }
     let signed = verify_folder(folder, trusted)?;
     let store = ModelStore::open(models_dir)?;
+    let record = store.root().join(INSTALLED_MODEL_PACK);
+    if !allow_older {
+        refuse_unless_newer(&signed.release, read_release(&record).ok(), "model pack")?;
+    }
     let options = FetchOptions::from_folder(models_pack, folder);
     let report = aoun_models::fetch_with(&store, &options, progress)?;
+    copy_synced(&folder.join(SIGNATURE_FILE), &record)?;
     Ok(Installed::Models { signed, report })
 }
 
@@ -159,7 +168,16 @@ pub fn install_guide(
 ) -> anyhow::Result<(VerifiedPack, PackSummary)> {
     let signed = verify_folder(folder, trusted)?;
     if !allow_older {
-        refuse_unless_newer(&signed.release, target)?;
+        // The installed pack, when it is still as signed: one that is not is not used, sets no
+        // floor, and installing a good pack over it mends it.
+        let installed = installed_candidates(target)
+            .iter()
+            .find_map(|candidate| verify_unchanged(candidate).ok());
+        refuse_unless_newer(
+            &signed.release,
+            installed.map(|pack| pack.release),
+            "content pack",
+        )?;
     }
     let (parent, name) = match (target.parent(), target.file_name()) {
         (Some(parent), Some(name)) => (parent, name.to_string_lossy()),
@@ -194,17 +212,15 @@ pub fn install_guide(
     Ok((signed, summary))
 }
 
-/// Refuses `offered` unless its version is higher than that of the pack installed as `target`.
-/// A pack whose signature no longer matches it (or made by an older Aoun) sets no floor: it is
-/// not used, and installing a good pack over it mends it.
-fn refuse_unless_newer(offered: &Release, target: &Path) -> anyhow::Result<()> {
-    let installed = installed_candidates(target)
-        .iter()
-        .find_map(|candidate| verify_unchanged(candidate).ok());
+/// Refuses `offered` unless it is newer than the `installed` pack of its kind (`what`), if any.
+fn refuse_unless_newer(
+    offered: &Release,
+    installed: Option<Release>,
+    what: &str,
+) -> anyhow::Result<()> {
     match installed {
-        Some(installed) if offered.cmp_version(&installed.release).is_le() => bail!(
-            "it is not newer than the installed content pack: it is {offered}, and the installed one is {}; only a pack of a higher version is installed over it, unless `aoun pack install --allow-older` is given",
-            installed.release
+        Some(installed) if !offered.is_newer_than(&installed) => bail!(
+            "it is not newer than the installed {what}: it is {offered}, and the installed one is {installed}; only a newer pack is installed over it, unless `aoun pack install --allow-older` is given"
         ),
         _ => Ok(()),
     }

@@ -159,6 +159,18 @@ fn verify(folder: &Path, trusted: Option<&[PublicKey]>) -> Result<VerifiedPack, 
     Ok(VerifiedPack::from(signature))
 }
 
+/// The version and signing time of a signature file kept apart from its pack (such as the record
+/// of the model pack last installed), checked against the key the file names; the files it lists
+/// are not looked at.
+pub fn read_release(file: &Path) -> Result<Release, SignatureError> {
+    let text = read_text_capped(file, MAX_SIGNATURE_BYTES, |reason| {
+        SignatureError::damaged(reason)
+    })?;
+    let signature = SignatureFile::parse(&text)?;
+    signature.check_own_key()?;
+    Ok(signature.release)
+}
+
 /// Reads and parses the signature file of `folder`.
 fn read_signature(folder: &Path) -> Result<SignatureFile, SignatureError> {
     let path = folder.join(SIGNATURE_FILE);

@@ -34,7 +34,7 @@ use std::io::Read;
 use std::path::Path;
 
 pub use error::SignatureError;
-pub use folder::{sign_folder, verify_folder, verify_unchanged, VerifiedPack};
+pub use folder::{read_release, sign_folder, verify_folder, verify_unchanged, VerifiedPack};
 pub use keys::{KeyPair, PublicKey};
 pub use listing::{SignatureFile, SignedFile, SIGNATURE_FILE};
 pub use release::{Release, SigningTime};

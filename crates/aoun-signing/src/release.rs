@@ -152,6 +152,18 @@ impl Release {
     }
 }
 
+impl Release {
+    /// Whether a pack of this release may replace one of `installed`: its version is higher
+    /// ([`Release::cmp_version`]; an equal version is the same pack, whenever it was signed), or,
+    /// when neither has a version (model packs), it was signed later.
+    pub fn is_newer_than(&self, installed: &Release) -> bool {
+        match self.cmp_version(installed) {
+            Ordering::Equal if self.version.is_empty() => self.signed > installed.signed,
+            order => order.is_gt(),
+        }
+    }
+}
+
 impl fmt::Display for Release {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.version.is_empty() {
@@ -222,6 +234,20 @@ mod tests {
             release("2026.011.23").cmp_version(&release("2026.11.23")),
             Ordering::Equal
         );
+    }
+
+    #[test]
+    fn a_version_must_be_higher_and_without_versions_the_later_signing_wins() {
+        let at = |version: &str, seconds: u64| Release {
+            version: version.into(),
+            signed: SigningTime(seconds),
+        };
+        assert!(at("1.10", 0).is_newer_than(&at("1.9", 5)));
+        assert!(!at("1.9", 5).is_newer_than(&at("1.10", 0)));
+        assert!(!at("1.10", 5).is_newer_than(&at("1.10", 0)));
+        assert!(at("", 5).is_newer_than(&at("", 0)));
+        assert!(!at("", 5).is_newer_than(&at("", 5)));
+        assert!(!at("", 0).is_newer_than(&at("", 5)));
     }
 
     #[test]

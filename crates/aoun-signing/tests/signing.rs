@@ -621,3 +621,18 @@ fn an_installed_pack_is_checked_against_its_own_key_without_a_trust_list() {
         }
     );
 }
+
+#[test]
+fn a_signature_file_kept_apart_gives_its_release_only_while_unchanged() {
+    let (dir, _) = signed_pack();
+    let kept = tempfile::tempdir().unwrap();
+    let record = kept.path().join("installed.toml");
+    fs::copy(dir.path().join(SIGNATURE_FILE), &record).unwrap();
+    assert_eq!(aoun_signing::read_release(&record).unwrap(), release());
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(&record, text.replace("2026.11.23", "2026.11.24")).unwrap();
+    assert_eq!(
+        aoun_signing::read_release(&record).unwrap_err(),
+        SignatureError::BadSignature
+    );
+}
