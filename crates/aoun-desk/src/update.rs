@@ -194,7 +194,11 @@ pub fn install_guide(
     for rel in names.chain([SIGNATURE_FILE]) {
         copy_synced(&folder.join(rel), &staging.path().join(rel))?;
     }
-    let signed = verify_folder(staging.path(), trusted)?;
+    // What was copied is what was checked above, its version included, even if the folder
+    // changed in between.
+    if verify_folder(staging.path(), trusted)? != signed {
+        bail!("the update changed while it was being copied; install it again");
+    }
     let summary =
         aoun_guide::check_pack(staging.path()).map_err(|errors| match errors.first() {
             Some(first) => anyhow!(
