@@ -64,11 +64,10 @@ impl Office {
         let folder = self.path(name);
         copy_tree(&guide_assets(), &folder);
         replace_in(&folder.join("cards/passport.toml"), "500", &fee.to_string());
-        replace_in(
-            &folder.join("pack.toml"),
-            "version = \"2026.11.23\"",
-            &format!("version = \"{version}\""),
-        );
+        let pack = folder.join("pack.toml");
+        let text = fs::read_to_string(&pack).unwrap();
+        let shipped = text.lines().find(|l| l.starts_with("version = ")).unwrap();
+        replace_in(&pack, shipped, &format!("version = \"{version}\""));
         folder
     }
 
