@@ -107,9 +107,24 @@ impl Office {
 
     /// What the desk answers about the passport fee, and what it logged.
     fn fee_reply(&self) -> (String, String) {
-        let output = self.ok(&["ask", "--no-llm", "--json", "--lang", "en", FEE_QUESTION]);
+        self.ask_fee(&[])
+    }
+
+    /// The first sentence of the desk's answer about the passport fee (a note on its source may
+    /// follow it) when asked with `more` arguments, and what the desk logged.
+    fn ask_fee(&self, more: &[&str]) -> (String, String) {
+        let mut args = vec!["ask", "--no-llm", "--json", "--lang", "en"];
+        args.extend(more);
+        args.push(FEE_QUESTION);
+        let output = self.ok(&args);
         let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        let answer = reply["answer"]["text"].as_str().unwrap().to_string();
+        let text = reply["answer"]["text"].as_str().unwrap();
+        let answer = text
+            .split_inclusive(". ")
+            .next()
+            .unwrap()
+            .trim_end()
+            .to_string();
         (answer, String::from_utf8_lossy(&output.stderr).into_owned())
     }
 
@@ -319,21 +334,8 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
 
     // An explicit --guide still wins over the installed pack.
     let shipped = guide_assets();
-    let output = office.ok(&[
-        "ask",
-        "--no-llm",
-        "--json",
-        "--lang",
-        "en",
-        "--guide",
-        shipped.to_str().unwrap(),
-        FEE_QUESTION,
-    ]);
-    let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        reply["answer"]["text"],
-        "The passport stamp costs 500 dirhams."
-    );
+    let (answer, _) = office.ask_fee(&["--guide", shipped.to_str().unwrap()]);
+    assert_eq!(answer, "The passport stamp costs 500 dirhams.");
 }
 
 #[test]
