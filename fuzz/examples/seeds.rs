@@ -299,7 +299,8 @@ fn transcript_seeds() -> Seeds {
 
 /// The signature of the `signature` target's small pack (the same files as there), as a file to
 /// check (first byte 0) and as a list to sign again and verify the pack with (first byte 1);
-/// and a list whose path climbs out of the pack.
+/// a list whose path climbs out of the pack, one of another version, and one in the format of
+/// an Aoun before signatures carried the version and signing time.
 fn signature_seeds() -> Result<Seeds, Box<dyn std::error::Error>> {
     let pack = [
         ("pack.toml", "name = \"fuzz\"\n"),
@@ -313,7 +314,7 @@ fn signature_seeds() -> Result<Seeds, Box<dyn std::error::Error>> {
         fs::write(path, text)?;
     }
     let key = aoun_signing::KeyPair::generate()?;
-    aoun_signing::sign_folder(&folder, &key)?;
+    aoun_signing::sign_folder(&folder, &key, aoun_signing::Release::now("2026.11.23"))?;
     let signature = fs::read_to_string(folder.join(aoun_signing::SIGNATURE_FILE))?;
     fs::remove_dir_all(&folder)?;
     let with = |choice: u8, text: &str| {
@@ -322,9 +323,18 @@ fn signature_seeds() -> Result<Seeds, Box<dyn std::error::Error>> {
         bytes
     };
     let climbing = signature.replace("path = \"pack.toml\"", "path = \"../pack.toml\"");
+    let other_version = signature.replace("\"2026.11.23\"", "\"2026.11.23-rc \\\"b\\\"\"");
+    let older_format: String = signature
+        .replace("aoun-pack-signature-2", "aoun-pack-signature-1")
+        .lines()
+        .filter(|l| !l.starts_with("version = ") && !l.starts_with("signed = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     Ok(vec![
         ("signed.toml", with(0, &signature)),
         ("resigned.toml", with(1, &signature)),
         ("climbing.toml", with(1, &climbing)),
+        ("other-version.toml", with(1, &other_version)),
+        ("older-format.toml", with(0, &older_format)),
     ])
 }

@@ -1,10 +1,11 @@
 //! The signature file of a signed update (`SIGNATURE.toml`) read from a USB stick. The first
 //! byte chooses what the rest is: a signature file parsed and checked against the office key
-//! (even), or a signature file whose list of files the office key signs again before the small
-//! pack below is verified with it (odd), so mutations of paths, sizes and hashes reach the
-//! checks of the folder past the signature.
+//! (even), or a signature file whose list of files, version and signing time the office key
+//! signs again before the small pack below is verified with it (odd), so mutations of paths,
+//! sizes, hashes, versions and times reach the checks past the signature.
 #![no_main]
 
+use std::cmp::Ordering;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -65,13 +66,19 @@ fuzz_target!(|data: &[u8]| {
                 checked,
                 Err(SignatureError::UntrustedKey { .. } | SignatureError::BadSignature)
             ));
+            // Any version read is ordered, and the same as itself.
+            assert_eq!(
+                signature.release.cmp_version(&signature.release),
+                Ordering::Equal
+            );
         }
         return;
     }
     let Ok(listed) = parsed else {
         return;
     };
-    let resigned = SignatureFile::sign(listed.files, &office.key).expect("a parsed list signs");
+    let resigned = SignatureFile::sign(listed.files, listed.release.clone(), &office.key)
+        .expect("a parsed list signs");
     std::fs::write(office.folder.join(SIGNATURE_FILE), resigned.to_text())
         .expect("write the signature");
     match verify_folder(&office.folder, &trusted) {
@@ -83,6 +90,7 @@ fuzz_target!(|data: &[u8]| {
                 ["cards/amo.toml", "cards/passport.toml", "pack.toml"]
             );
             assert_eq!(pack.files, resigned.files);
+            assert_eq!(pack.release, listed.release);
         }
         Err(error) => {
             assert!(

@@ -20,7 +20,8 @@ pub enum PackAction {
         out: PathBuf,
     },
     /// Sign a folder (a content pack, or the archives of a model pack): writes SIGNATURE.toml
-    /// into it, listing every file with its size and sha256.
+    /// into it, listing every file with its size and sha256, the pack's version (a content
+    /// pack's pack.toml `version`) and the signing time.
     Sign {
         /// The folder to sign.
         folder: PathBuf,
@@ -37,14 +38,18 @@ pub enum PackAction {
         trust: Vec<PathBuf>,
     },
     /// Verify a signed folder, then install it: a content pack (a folder holding pack.toml)
-    /// replaces the installed one, which every command and the desktop app then answer from;
-    /// a model pack is installed as `aoun models fetch --from` installs it.
+    /// of a higher version replaces the installed one, which every command and the desktop app
+    /// then answer from; a model pack is installed as `aoun models fetch --from` installs it.
     Install {
         /// The signed folder.
         folder: PathBuf,
         /// A public key file the office trusts (repeat for several).
         #[arg(long = "trust", value_name = "FILE.pub", required = true)]
         trust: Vec<PathBuf>,
+        /// Install a content pack even when its version is not higher than the installed one's
+        /// (to go back to an earlier pack on purpose).
+        #[arg(long)]
+        allow_older: bool,
         /// For a model pack: which pack its archives are for.
         #[arg(long, default_value = "registry")]
         pack: String,
@@ -57,7 +62,7 @@ pub fn run(action: PackAction, models_dir: Option<PathBuf>, json: bool) -> anyho
         PackAction::Keygen { out } => keygen(&out, json),
         PackAction::Sign { folder, key } => {
             let key = KeyPair::read_secret(&key)?;
-            let signed = aoun_signing::sign_folder(&folder, &key)
+            let signed = aoun_desk::sign_update(&folder, &key)
                 .with_context(|| format!("{} was not signed", folder.display()))?;
             print_signed("signed", &folder, &signed, json);
             Ok(())
@@ -72,8 +77,9 @@ pub fn run(action: PackAction, models_dir: Option<PathBuf>, json: bool) -> anyho
         PackAction::Install {
             folder,
             trust,
+            allow_older,
             pack,
-        } => install(&folder, &trust, &pack, models_dir, json),
+        } => install(&folder, &trust, allow_older, &pack, models_dir, json),
     }
 }
 
@@ -120,6 +126,7 @@ fn read_trusted(files: &[PathBuf]) -> anyhow::Result<Vec<PublicKey>> {
 fn install(
     folder: &Path,
     trust: &[PathBuf],
+    allow_older: bool,
     pack: &str,
     models_dir: Option<PathBuf>,
     json: bool,
@@ -130,6 +137,7 @@ fn install(
         aoun_desk::install_update(
             folder,
             &trusted,
+            allow_older,
             models_dir,
             pack,
             &mut aoun_models::NoProgress,
@@ -138,6 +146,7 @@ fn install(
         aoun_desk::install_update(
             folder,
             &trusted,
+            allow_older,
             models_dir,
             pack,
             &mut aoun_models::BarProgress::new(),
@@ -160,15 +169,17 @@ fn install(
                         "files": signed.files.len(),
                         "name": summary.name,
                         "version": summary.version,
+                        "signed": signed.release.signed.to_string(),
                         "cards": summary.cards,
                     })
                 );
             } else {
                 println!(
-                    "installed content pack {} {} ({} cards, signed with key {}) in {}",
+                    "installed content pack {} {} ({} cards, signed {} with key {}) in {}",
                     summary.name,
                     summary.version,
                     summary.cards.len(),
+                    signed.release.signed,
                     signed.key_id,
                     dir.display()
                 );
@@ -182,6 +193,7 @@ fn install(
                         "installed": "models",
                         "key_id": signed.key_id,
                         "files": signed.files.len(),
+                        "signed": signed.release.signed.to_string(),
                         "verified": report.verified,
                         "models": report.installed,
                         "skipped": report.skipped,
@@ -189,7 +201,8 @@ fn install(
                 );
             } else {
                 println!(
-                    "model pack signed with key {}: {}",
+                    "model pack signed {} with key {}: {}",
+                    signed.release.signed,
                     signed.key_id,
                     report.summary()
                 );
@@ -206,14 +219,17 @@ fn print_signed(what: &str, folder: &Path, signed: &VerifiedPack, json: bool) {
             json!({
                 what: folder,
                 "key_id": signed.key_id,
+                "version": signed.release.version,
+                "signed": signed.release.signed.to_string(),
                 "files": signed.files.len(),
                 "bytes": signed.total_bytes(),
             })
         );
     } else {
         println!(
-            "{what} {}: {} files, {} bytes, key {}",
+            "{what} {}: {}, {} files, {} bytes, key {}",
             folder.display(),
+            signed.release,
             signed.files.len(),
             signed.total_bytes(),
             signed.key_id

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -57,14 +58,16 @@ impl Office {
         output
     }
 
-    /// A copy of the shipped content pack in which the passport costs `fee` dirhams.
-    fn update(&self, name: &str, fee: u32) -> PathBuf {
+    /// A copy of the shipped content pack of `version` in which the passport costs `fee`
+    /// dirhams.
+    fn update(&self, name: &str, fee: u32, version: &str) -> PathBuf {
         let folder = self.path(name);
         copy_tree(&guide_assets(), &folder);
-        let card = folder.join("cards/passport.toml");
-        let text = fs::read_to_string(&card).unwrap();
-        assert!(text.contains("500"));
-        fs::write(&card, text.replace("500", &fee.to_string())).unwrap();
+        replace_in(&folder.join("cards/passport.toml"), "500", &fee.to_string());
+        let pack = folder.join("pack.toml");
+        let text = fs::read_to_string(&pack).unwrap();
+        let shipped = text.lines().find(|l| l.starts_with("version = ")).unwrap();
+        replace_in(&pack, shipped, &format!("version = \"{version}\""));
         folder
     }
 
@@ -80,21 +83,49 @@ impl Office {
     }
 
     fn install(&self, folder: &Path) -> Output {
+        self.install_with(folder, &[])
+    }
+
+    /// `aoun pack install folder --trust office.pub`, then `more` arguments.
+    fn install_with(&self, folder: &Path, more: &[&str]) -> Output {
         let trust = self.path("office.pub");
-        self.aoun(&[
+        let mut args = vec![
             "pack",
             "install",
             folder.to_str().unwrap(),
             "--trust",
             trust.to_str().unwrap(),
-        ])
+        ];
+        args.extend(more);
+        self.aoun(&args)
     }
 
     /// What the desk answers about the passport fee.
     fn fee_answer(&self) -> String {
-        let output = self.ok(&["ask", "--no-llm", "--json", "--lang", "en", FEE_QUESTION]);
+        self.fee_reply().0
+    }
+
+    /// What the desk answers about the passport fee, and what it logged.
+    fn fee_reply(&self) -> (String, String) {
+        self.ask_fee(&[])
+    }
+
+    /// The first sentence of the desk's answer about the passport fee (a note on its source may
+    /// follow it) when asked with `more` arguments, and what the desk logged.
+    fn ask_fee(&self, more: &[&str]) -> (String, String) {
+        let mut args = vec!["ask", "--no-llm", "--json", "--lang", "en"];
+        args.extend(more);
+        args.push(FEE_QUESTION);
+        let output = self.ok(&args);
         let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        reply["answer"]["text"].as_str().unwrap().to_string()
+        let text = reply["answer"]["text"].as_str().unwrap();
+        let answer = text
+            .split_inclusive(". ")
+            .next()
+            .unwrap()
+            .trim_end()
+            .to_string();
+        (answer, String::from_utf8_lossy(&output.stderr).into_owned())
     }
 
     /// The names in the installed pack's parent folder: no staging or set-aside folder stays.
@@ -110,6 +141,30 @@ impl Office {
 
 fn guide_assets() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/guide")
+}
+
+fn replace_in(file: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{from} in {}", file.display());
+    fs::write(file, text.replace(from, to)).unwrap();
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    files
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -142,7 +197,7 @@ fn assert_refused(output: &Output, expected: &str) {
 #[test]
 fn a_signed_update_verifies_and_a_changed_one_is_refused() {
     let office = Office::new();
-    let update = office.update("update", 650);
+    let update = office.update("update", 650, "2026.12.1");
     office.sign(&update, "office.key");
     let trust = office.path("office.pub");
     let verify = |office: &Office| {
@@ -178,7 +233,7 @@ fn a_signed_update_verifies_and_a_changed_one_is_refused() {
 #[test]
 fn the_secret_key_is_not_trusted_and_keys_are_never_overwritten() {
     let office = Office::new();
-    let update = office.update("update", 650);
+    let update = office.update("update", 650, "2026.12.1");
     office.sign(&update, "office.key");
     let key = office.path("office.key");
     let output = office.aoun(&[
@@ -211,7 +266,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     let office = Office::new();
     assert_eq!(office.fee_answer(), "The passport stamp costs 500 dirhams.");
 
-    let first = office.update("first", 650);
+    let first = office.update("first", 650, "2026.12.1");
     office.sign(&first, "office.key");
     let output = office.install(&first);
     assert!(
@@ -223,7 +278,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     assert_eq!(office.data_folder(), ["guide"]);
 
     // Changed after signing: refused, the installed pack keeps answering.
-    let tampered = office.update("tampered", 700);
+    let tampered = office.update("tampered", 700, "2026.12.2");
     office.sign(&tampered, "office.key");
     let card = tampered.join("cards/passport.toml");
     fs::write(
@@ -239,7 +294,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
 
     // Signed with another office's key.
     let foreign = Office::new();
-    let stranger = foreign.update("stranger", 800);
+    let stranger = foreign.update("stranger", 800, "2026.12.2");
     foreign.sign(&stranger, "office.key");
     assert_refused(
         &office.install(&stranger),
@@ -247,7 +302,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     );
 
     // Signed by the office, but not a valid content pack: refused after checking.
-    let broken = office.update("broken", 750);
+    let broken = office.update("broken", 750, "2026.12.2");
     fs::write(
         broken.join("cards/amo.toml"),
         "id = \"amo\"\nnot toml [[[\n",
@@ -260,7 +315,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     );
 
     // Unsigned.
-    let unsigned = office.update("unsigned", 760);
+    let unsigned = office.update("unsigned", 760, "2026.12.2");
     assert_refused(&office.install(&unsigned), "the pack is not signed");
 
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
@@ -271,7 +326,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     );
 
     // A second good update replaces the first.
-    let second = office.update("second", 675);
+    let second = office.update("second", 675, "2026.12.2");
     office.sign(&second, "office.key");
     assert!(office.install(&second).status.success());
     assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
@@ -279,27 +334,14 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
 
     // An explicit --guide still wins over the installed pack.
     let shipped = guide_assets();
-    let output = office.ok(&[
-        "ask",
-        "--no-llm",
-        "--json",
-        "--lang",
-        "en",
-        "--guide",
-        shipped.to_str().unwrap(),
-        FEE_QUESTION,
-    ]);
-    let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        reply["answer"]["text"],
-        "The passport stamp costs 500 dirhams."
-    );
+    let (answer, _) = office.ask_fee(&["--guide", shipped.to_str().unwrap()]);
+    assert_eq!(answer, "The passport stamp costs 500 dirhams.");
 }
 
 #[test]
 fn an_install_cut_short_between_its_renames_still_answers_from_the_previous_pack() {
     let office = Office::new();
-    let first = office.update("first", 650);
+    let first = office.update("first", 650, "2026.12.1");
     office.sign(&first, "office.key");
     assert!(office.install(&first).status.success());
     // The state a power cut leaves after the live pack was moved aside and before the new one
@@ -308,7 +350,7 @@ fn an_install_cut_short_between_its_renames_still_answers_from_the_previous_pack
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
 
     // The next install puts it back first, and refusing the update leaves it in place.
-    let unsigned = office.update("unsigned", 760);
+    let unsigned = office.update("unsigned", 760, "2026.12.2");
     office.sign(&unsigned, "office.key");
     fs::write(unsigned.join("added.txt"), "x").unwrap();
     assert_refused(
@@ -317,7 +359,7 @@ fn an_install_cut_short_between_its_renames_still_answers_from_the_previous_pack
     );
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
 
-    let second = office.update("second", 675);
+    let second = office.update("second", 675, "2026.12.2");
     office.sign(&second, "office.key");
     assert!(office.install(&second).status.success());
     assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
@@ -327,7 +369,7 @@ fn an_install_cut_short_between_its_renames_still_answers_from_the_previous_pack
 #[test]
 fn a_damaged_installed_pack_falls_back_to_the_built_in_one() {
     let office = Office::new();
-    let first = office.update("first", 650);
+    let first = office.update("first", 650, "2026.12.1");
     office.sign(&first, "office.key");
     assert!(office.install(&first).status.success());
     fs::write(office.installed().join("pack.toml"), "garbage").unwrap();
@@ -385,6 +427,28 @@ fn a_signed_model_pack_installs_the_models_and_a_changed_one_is_refused() {
     for model in registry {
         assert_eq!(model["state"], "Installed", "{model}");
     }
+
+    // The same signed pack again is not newer: refused before any model is looked at.
+    assert_refused(
+        &office.install(&models),
+        "it is not newer than the installed model pack: it is signed ",
+    );
+    // Signed again a second later, it installs; the first signature is then older.
+    let first_listing = fs::read(models.join("SIGNATURE.toml")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    office.sign(&models, "office.key");
+    assert!(office.install(&models).status.success());
+    fs::write(models.join("SIGNATURE.toml"), &first_listing).unwrap();
+    assert_refused(
+        &office.install(&models),
+        "it is not newer than the installed model pack",
+    );
+    let output = office.install_with(&models, &["--allow-older"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn largest_file(dir: &Path) -> PathBuf {
@@ -429,10 +493,10 @@ fn a_signed_model_pack_is_verified_before_it_is_fetched() {
 #[test]
 fn a_usb_stick_of_signed_updates_installs_without_a_keyboard() {
     let office = Office::new();
-    let good = office.update("stick/aoun-update/guide", 650);
+    let good = office.update("stick/aoun-update/guide", 650, "2026.12.1");
     office.sign(&good, "office.key");
     let foreign = Office::new();
-    let other = office.update("stick/aoun-update/other", 800);
+    let other = office.update("stick/aoun-update/other", 800, "2026.12.2");
     foreign.sign(&other, "office.key");
 
     let plug_in = || {
@@ -463,12 +527,171 @@ fn a_usb_stick_of_signed_updates_installs_without_a_keyboard() {
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
 
     fs::remove_dir_all(&other).unwrap();
+    let newer = office.update("stick/aoun-update/newer", 675, "2026.12.2");
+    office.sign(&newer, "office.key");
     let output = plug_in();
+    let said = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The pack already installed is refused as not newer; the newer one is installed.
+    assert_eq!(output.status.code(), Some(1), "{said}{stderr}");
+    assert!(said.contains("installed the update newer"), "{said}");
+    assert!(stderr.contains("refused the update guide"), "{stderr}");
+    assert!(
+        stderr.contains("it is not newer than the installed content pack"),
+        "{stderr}"
+    );
+    assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
+
+    // Only older packs on the stick: the kiosk never goes back, and keeps its pack as it is.
+    fs::remove_dir_all(&newer).unwrap();
+    let before = tree(&office.installed());
+    let output = plug_in();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("updates installed: 0, refused: 1"));
+    assert_eq!(tree(&office.installed()), before);
+    assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
+}
+
+#[test]
+fn an_older_or_equal_pack_is_refused_unless_allowed_and_the_installed_one_stays_as_it_is() {
+    let office = Office::new();
+    let installed = office.update("installed", 650, "2026.12.10");
+    office.sign(&installed, "office.key");
+    assert!(office.install(&installed).status.success());
+    let before = tree(&office.installed());
+    let signature = fs::read_to_string(office.installed().join("SIGNATURE.toml")).unwrap();
+    assert!(
+        signature.contains("version = \"2026.12.10\""),
+        "{signature}"
+    );
+    assert!(signature.contains("\nsigned = \"20"), "{signature}");
+
+    // Older by its version (9 is before 10, as numbers), though signed later.
+    let older = office.update("older", 600, "2026.12.9");
+    office.sign(&older, "office.key");
+    let output = office.install(&older);
+    assert_refused(
+        &output,
+        "it is not newer than the installed content pack: it is version 2026.12.9 signed ",
+    );
+    assert_refused(
+        &output,
+        ", and the installed one is version 2026.12.10 signed ",
+    );
+    assert_refused(&output, "unless `aoun pack install --allow-older` is given");
+    assert_eq!(
+        tree(&office.installed()),
+        before,
+        "the installed pack changed"
+    );
+    assert_eq!(office.data_folder(), ["guide"]);
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    // The same version, with other fees and signed later: refused too.
+    let same = office.update("same", 700, "2026.12.10");
+    office.sign(&same, "office.key");
+    assert_refused(
+        &office.install(&same),
+        "it is not newer than the installed content pack: it is version 2026.12.10 signed ",
+    );
+    assert_eq!(
+        tree(&office.installed()),
+        before,
+        "the installed pack changed"
+    );
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    // The administrator goes back on purpose.
+    let output = office.install_with(&older, &["--allow-older"]);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("updates installed: 1, refused: 0"));
+    assert_eq!(office.fee_answer(), "The passport stamp costs 600 dirhams.");
+    assert_eq!(office.data_folder(), ["guide"]);
+}
+
+#[test]
+fn a_pack_changed_after_it_was_installed_is_refused_at_start_and_the_built_in_guide_answers() {
+    let office = Office::new();
+    let update = office.update("update", 650, "2026.12.1");
+    office.sign(&update, "office.key");
+    assert!(office.install(&update).status.success());
+    let (answer, logged) = office.fee_reply();
+    assert_eq!(answer, "The passport stamp costs 650 dirhams.");
+    assert!(!logged.contains("WARN"), "{logged}");
+
+    // The fee edited on disk, by hand: the signature no longer matches.
+    replace_in(
+        &office.installed().join("cards/passport.toml"),
+        "650",
+        "900",
+    );
+    let (answer, logged) = office.fee_reply();
+    assert_eq!(answer, "The passport stamp costs 500 dirhams.");
+    let warnings: Vec<&str> = logged.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "one warning: {logged}");
+    assert!(
+        warnings[0].contains("the installed content pack fails its signature check (file cards/passport.toml was changed after signing), so the previous or built-in pack answers instead"),
+        "{logged}"
+    );
+    let data = office.path("data");
+    assert!(
+        !logged.contains(data.to_str().unwrap()),
+        "a path logged: {logged}"
+    );
+    assert!(
+        !logged.contains(FEE_QUESTION),
+        "the question logged: {logged}"
+    );
+
+    // A changed pack sets no floor: the same signed pack mends it.
+    assert!(office.install(&update).status.success());
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+}
+
+/// A listing of the format an Aoun before versioned signatures wrote: no version and no
+/// signing time, and the key named by its id.
+fn older_format(signature: &str, key_id: &str) -> String {
+    signature
+        .replace("aoun-pack-signature-2", "aoun-pack-signature-1")
+        .lines()
+        .filter(|l| !l.starts_with("version = ") && !l.starts_with("signed = "))
+        .map(|l| {
+            if l.starts_with("key = ") {
+                format!("key = \"{key_id}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_pack_signed_by_an_older_aoun_must_be_signed_again() {
+    let office = Office::new();
+    let update = office.update("update", 650, "2026.12.1");
+    office.sign(&update, "office.key");
+    let listing = update.join("SIGNATURE.toml");
+    let signed = fs::read_to_string(&listing).unwrap();
+    fs::write(&listing, older_format(&signed, "0011223344556677")).unwrap();
+    assert_refused(
+        &office.install(&update),
+        "the pack was signed by an older version of Aoun, without its version and signing time: sign it again with `aoun pack sign`",
+    );
+    assert!(!office.installed().exists());
+
+    // Signed again, it installs; a pack installed by an older Aoun is not used at start either.
+    office.sign(&update, "office.key");
+    assert!(office.install(&update).status.success());
+    let installed = office.installed().join("SIGNATURE.toml");
+    let signed = fs::read_to_string(&installed).unwrap();
+    fs::write(&installed, older_format(&signed, "0011223344556677")).unwrap();
+    let (answer, logged) = office.fee_reply();
+    assert_eq!(answer, "The passport stamp costs 500 dirhams.");
+    assert!(
+        logged.contains("sign it again with `aoun pack sign`"),
+        "{logged}"
+    );
 }

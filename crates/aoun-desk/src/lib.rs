@@ -29,7 +29,8 @@ mod update;
 
 pub use device::{DeviceChoice, Devices};
 pub use update::{
-    install_guide, install_update, installed_guide, installed_guide_dir, Installed, GUIDE_DIR_ENV,
+    install_guide, install_update, installed_guide, installed_guide_dir, sign_update, Installed,
+    GUIDE_DIR_ENV,
 };
 
 /// The speech recognition model of the registry pack.

@@ -1,6 +1,7 @@
 //! Office updates from a folder (a USB stick): a content pack or a model pack, installed only
 //! when it is signed with a key the office trusts, and installed so that a failure at any step
-//! leaves the previous pack in place and answering.
+//! leaves the previous pack in place and answering. A content pack is installed only over an
+//! older version, and the installed one is checked against its signature again at every start.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,13 @@ use anyhow::{anyhow, bail, Context};
 use aoun_guide::Guide;
 use aoun_guide::PackSummary;
 use aoun_models::{FetchOptions, FetchReport, ModelStore, Pack};
-use aoun_signing::{verify_folder, PublicKey, VerifiedPack, SIGNATURE_FILE};
+use aoun_signing::{
+    read_release, sign_folder, verify_folder, verify_unchanged, KeyPair, PublicKey, Release,
+    VerifiedPack, SIGNATURE_FILE,
+};
+
+/// The signature file of the model pack last installed, kept in the model store's folder.
+const INSTALLED_MODEL_PACK: &str = "installed-model-pack.toml";
 
 /// Environment variable that sets the folder of the installed content pack.
 pub const GUIDE_DIR_ENV: &str = "AOUN_GUIDE_DIR";
@@ -25,12 +32,18 @@ pub fn installed_guide_dir() -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("guide"))
 }
 
-/// The installed content pack, when there is one and it loads. An install cut short between its
-/// two renames leaves the previous pack aside; it is used then.
+/// The installed content pack, when there is one, it holds exactly the files it was signed with,
+/// and it loads. An install cut short between its two renames leaves the previous pack aside; it
+/// is used then.
 pub fn installed_guide() -> Option<Guide> {
     let dir = installed_guide_dir().ok()?;
-    for candidate in [previous_of(&dir), dir].into_iter().rev() {
-        if !candidate.join("pack.toml").is_file() {
+    for candidate in installed_candidates(&dir) {
+        if !is_content_pack(&candidate) {
+            continue;
+        }
+        if let Err(error) = verify_unchanged(&candidate) {
+            // No path: it names the user's folder.
+            tracing::warn!("the installed content pack fails its signature check ({error}), so the previous or built-in pack answers instead");
             continue;
         }
         match Guide::load(&candidate) {
@@ -64,20 +77,64 @@ pub enum Installed {
     },
 }
 
+/// Where the installed content pack of `dir` is looked for, in order: `dir`, then the pack an
+/// install cut short left aside.
+fn installed_candidates(dir: &Path) -> [PathBuf; 2] {
+    [dir.to_path_buf(), previous_of(dir)]
+}
+
+/// Whether `folder` holds a content pack (else it is a model pack).
+fn is_content_pack(folder: &Path) -> bool {
+    folder.join("pack.toml").is_file()
+}
+
+/// Signs the update in `folder` with `key`, with its version (a content pack's `pack.toml`
+/// `version`; none for a model pack) and the current time.
+pub fn sign_update(folder: &Path, key: &KeyPair) -> anyhow::Result<VerifiedPack> {
+    let version = if is_content_pack(folder) {
+        content_pack_version(folder)?
+    } else {
+        String::new()
+    };
+    Ok(sign_folder(folder, key, Release::now(version))?)
+}
+
+/// The `version` of the content pack in `folder`, read from its `pack.toml` alone.
+fn content_pack_version(folder: &Path) -> anyhow::Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Versioned {
+        version: String,
+    }
+    let path = folder.join("pack.toml");
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pack: Versioned = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{} gives no version for the pack: {}",
+            path.display(),
+            e.message().trim().trim_end_matches('.')
+        )
+    })?;
+    Ok(pack.version)
+}
+
 /// Installs the signed update in `folder`: a content pack (a folder holding `pack.toml`) into
 /// [`installed_guide_dir`], or else a model pack (archives as `aoun models fetch --from` takes
 /// them) of `models_pack` into the model store. Refused unless one of the `trusted` keys signed
-/// it and every file is as signed.
+/// it and every file is as signed. Unless `allow_older`, it is refused too when it is not newer
+/// than the pack installed before ([`Release::is_newer_than`]): a content pack of a version no
+/// higher (see [`install_guide`]), a model pack signed no later than the last one installed.
 pub fn install_update(
     folder: &Path,
     trusted: &[PublicKey],
+    allow_older: bool,
     models_dir: Option<PathBuf>,
     models_pack: Pack,
     progress: &mut dyn aoun_models::Progress,
 ) -> anyhow::Result<Installed> {
-    if folder.join("pack.toml").is_file() {
+    if is_content_pack(folder) {
         let dir = installed_guide_dir()?;
-        let (signed, summary) = install_guide(folder, trusted, &dir)?;
+        let (signed, summary) = install_guide(folder, trusted, allow_older, &dir)?;
         return Ok(Installed::Guide {
             signed,
             dir,
@@ -86,8 +143,13 @@ pub fn install_update(
     }
     let signed = verify_folder(folder, trusted)?;
     let store = ModelStore::open(models_dir)?;
+    let record = store.root().join(INSTALLED_MODEL_PACK);
+    if !allow_older {
+        refuse_unless_newer(&signed.release, read_release(&record).ok(), "model pack")?;
+    }
     let options = FetchOptions::from_folder(models_pack, folder);
     let report = aoun_models::fetch_with(&store, &options, progress)?;
+    copy_synced(&folder.join(SIGNATURE_FILE), &record)?;
     Ok(Installed::Models { signed, report })
 }
 
@@ -95,12 +157,28 @@ pub fn install_update(
 /// staging folder beside `target`, verified again there (so what is installed is exactly what
 /// was signed), checked as a content pack, and renamed to `target`. The previous pack is kept
 /// until that rename has succeeded, and put back if it fails.
+///
+/// Unless `allow_older`, a pack whose version is not higher than that of the installed pack
+/// (when it is still as signed) is refused before anything is written.
 pub fn install_guide(
     folder: &Path,
     trusted: &[PublicKey],
+    allow_older: bool,
     target: &Path,
 ) -> anyhow::Result<(VerifiedPack, PackSummary)> {
     let signed = verify_folder(folder, trusted)?;
+    if !allow_older {
+        // The installed pack, when it is still as signed: one that is not is not used, sets no
+        // floor, and installing a good pack over it mends it.
+        let installed = installed_candidates(target)
+            .iter()
+            .find_map(|candidate| verify_unchanged(candidate).ok());
+        refuse_unless_newer(
+            &signed.release,
+            installed.map(|pack| pack.release),
+            "content pack",
+        )?;
+    }
     let (parent, name) = match (target.parent(), target.file_name()) {
         (Some(parent), Some(name)) => (parent, name.to_string_lossy()),
         _ => bail!("{} cannot hold a content pack", target.display()),
@@ -116,7 +194,11 @@ pub fn install_guide(
     for rel in names.chain([SIGNATURE_FILE]) {
         copy_synced(&folder.join(rel), &staging.path().join(rel))?;
     }
-    let signed = verify_folder(staging.path(), trusted)?;
+    // What was copied is what was checked above, its version included, even if the folder
+    // changed in between.
+    if verify_folder(staging.path(), trusted)? != signed {
+        bail!("the update changed while it was being copied; install it again");
+    }
     let summary =
         aoun_guide::check_pack(staging.path()).map_err(|errors| match errors.first() {
             Some(first) => anyhow!(
@@ -132,6 +214,20 @@ pub fn install_guide(
         let _ = fs::remove_dir_all(&staged);
     })?;
     Ok((signed, summary))
+}
+
+/// Refuses `offered` unless it is newer than the `installed` pack of its kind (`what`), if any.
+fn refuse_unless_newer(
+    offered: &Release,
+    installed: Option<Release>,
+    what: &str,
+) -> anyhow::Result<()> {
+    match installed {
+        Some(installed) if !offered.is_newer_than(&installed) => bail!(
+            "it is not newer than the installed {what}: it is {offered}, and the installed one is {installed}; only a newer pack is installed over it, unless `aoun pack install --allow-older` is given"
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// `<target>.previous`: where the installed pack waits while its successor is renamed in.

@@ -23,6 +23,16 @@ pub enum SignatureError {
         /// The path as listed.
         path: String,
     },
+    /// The signature file is of the format Aoun wrote before signatures carried the pack's
+    /// version and signing time: the pack cannot be told older or newer than another.
+    #[error("the pack was signed by an older version of Aoun, without its version and signing time: sign it again with `aoun pack sign`")]
+    WithoutRelease,
+    /// The pack's version cannot be written in a signature (signing only).
+    #[error("the pack cannot be signed: its version {reason}")]
+    BadVersion {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// No trusted key has the id the pack was signed with.
     #[error("the pack is signed with a key this office does not trust (key {key_id})")]
     UntrustedKey {

@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 
 use crate::listing::{check_path, PathProblem};
 use crate::{
-    read_text_capped, KeyPair, PublicKey, SignatureError, SignatureFile, SignedFile, SIGNATURE_FILE,
+    read_text_capped, KeyPair, PublicKey, Release, SignatureError, SignatureFile, SignedFile,
+    SIGNATURE_FILE,
 };
 
 /// A signature file larger than this is not one (a listing of the largest pack is far smaller).
@@ -20,6 +21,8 @@ const MAX_SIGNATURE_BYTES: u64 = 32 << 20;
 pub struct VerifiedPack {
     /// Id of the key that signed it.
     pub key_id: String,
+    /// Its version and when it was signed.
+    pub release: Release,
     /// Every file, sorted by path (the signature file itself is not among them).
     pub files: Vec<SignedFile>,
 }
@@ -40,10 +43,14 @@ struct Found {
     text: bool,
 }
 
-/// Lists and hashes every file of `folder` and writes the signature file into it, replacing an
-/// earlier one. Symbolic links and special files are refused, as are names that cannot be
-/// listed. Returns what was signed.
-pub fn sign_folder(folder: &Path, key: &KeyPair) -> Result<VerifiedPack, SignatureError> {
+/// Lists and hashes every file of `folder` and writes the signature file into it, with the
+/// pack's `release`, replacing an earlier one. Symbolic links and special files are refused, as
+/// are names that cannot be listed. Returns what was signed.
+pub fn sign_folder(
+    folder: &Path,
+    key: &KeyPair,
+    release: Release,
+) -> Result<VerifiedPack, SignatureError> {
     let mut files = Vec::new();
     for found in walk(folder)? {
         if found.rel == SIGNATURE_FILE {
@@ -70,7 +77,7 @@ pub fn sign_folder(folder: &Path, key: &KeyPair) -> Result<VerifiedPack, Signatu
             sha256,
         });
     }
-    let signature = SignatureFile::sign(files, key)?;
+    let signature = SignatureFile::sign(files, release, key)?;
     let target = folder.join(SIGNATURE_FILE);
     let mut temp =
         tempfile::NamedTempFile::new_in(folder).map_err(|e| SignatureError::written(folder, &e))?;
@@ -79,18 +86,40 @@ pub fn sign_folder(folder: &Path, key: &KeyPair) -> Result<VerifiedPack, Signatu
         .map_err(|e| SignatureError::written(&target, &e))?;
     temp.persist(&target)
         .map_err(|e| SignatureError::written(&target, &e.error))?;
-    Ok(VerifiedPack {
-        key_id: signature.key_id,
-        files: signature.files,
-    })
+    Ok(VerifiedPack::from(signature))
+}
+
+impl From<SignatureFile> for VerifiedPack {
+    fn from(signature: SignatureFile) -> VerifiedPack {
+        VerifiedPack {
+            key_id: signature.key_id,
+            release: signature.release,
+            files: signature.files,
+        }
+    }
 }
 
 /// Verifies a signed folder: its signature file is well formed and signed by one of the
 /// `trusted` keys, every listed file is present with its listed size and sha256, and the folder
 /// holds nothing else (no unlisted file, no symbolic link, no special file).
 pub fn verify_folder(folder: &Path, trusted: &[PublicKey]) -> Result<VerifiedPack, SignatureError> {
+    verify(folder, Some(trusted))
+}
+
+/// Verifies a folder as [`verify_folder`] does, but against the key its own signature file
+/// names: for a pack installed after its key was found trusted, to tell whether anything in it
+/// changed since.
+pub fn verify_unchanged(folder: &Path) -> Result<VerifiedPack, SignatureError> {
+    verify(folder, None)
+}
+
+/// [`verify_folder`] with the `trusted` keys, or without them [`verify_unchanged`].
+fn verify(folder: &Path, trusted: Option<&[PublicKey]>) -> Result<VerifiedPack, SignatureError> {
     let signature = read_signature(folder)?;
-    signature.check(trusted)?;
+    match trusted {
+        Some(trusted) => signature.check(trusted)?,
+        None => signature.check_own_key()?,
+    }
     let found = walk(folder)?;
     let listed: HashSet<&str> = signature.files.iter().map(|f| f.path.as_str()).collect();
     if let Some(extra) = found
@@ -127,10 +156,19 @@ pub fn verify_folder(folder: &Path, trusted: &[PublicKey]) -> Result<VerifiedPac
             return Err(changed());
         }
     }
-    Ok(VerifiedPack {
-        key_id: signature.key_id,
-        files: signature.files,
-    })
+    Ok(VerifiedPack::from(signature))
+}
+
+/// The version and signing time of a signature file kept apart from its pack (such as the record
+/// of the model pack last installed), checked against the key the file names; the files it lists
+/// are not looked at.
+pub fn read_release(file: &Path) -> Result<Release, SignatureError> {
+    let text = read_text_capped(file, MAX_SIGNATURE_BYTES, |reason| {
+        SignatureError::damaged(reason)
+    })?;
+    let signature = SignatureFile::parse(&text)?;
+    signature.check_own_key()?;
+    Ok(signature.release)
 }
 
 /// Reads and parses the signature file of `folder`.

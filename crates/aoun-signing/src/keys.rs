@@ -98,7 +98,7 @@ impl PublicKey {
         let text = format!(
             "# Aoun office public key {}: kiosks that trust it accept updates signed with its secret key.\n{PUBLIC_LABEL} {}\n",
             self.id(),
-            hex::encode(self.key.as_bytes())
+            self.to_hex()
         );
         write_new(path, &text, 0o644)
     }
@@ -116,6 +116,19 @@ impl PublicKey {
             problem: "it does not hold a valid public key".into(),
         })?;
         Ok(PublicKey { key })
+    }
+
+    /// The key's 32 bytes in hexadecimal, as a signature file names it.
+    pub(crate) fn to_hex(&self) -> String {
+        hex::encode(self.key.as_bytes())
+    }
+
+    /// The key that [`PublicKey::to_hex`] wrote; none when `digits` are not a valid key.
+    pub(crate) fn from_hex(digits: &str) -> Option<PublicKey> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(digits, &mut bytes).ok()?;
+        let key = VerifyingKey::from_bytes(&bytes).ok()?;
+        Some(PublicKey { key })
     }
 
     /// Whether `signature` is this key's signature of `message`.

@@ -2,22 +2,23 @@
 //!
 //! An office keeps one ed25519 key pair: the secret key signs content and model pack updates on
 //! the administrator's machine, and every kiosk trusts the public key. Signing a folder writes
-//! [`SIGNATURE_FILE`] into it: the path, size and sha256 of every file, and the signature over
-//! that list. A kiosk installs an update only after [`verify_folder`] has found it signed by a
-//! trusted key and holding exactly the listed files, byte for byte.
+//! [`SIGNATURE_FILE`] into it: the path, size and sha256 of every file, the pack's version and
+//! signing time ([`Release`]), and the signature over them. A kiosk installs an update only
+//! after [`verify_folder`] has found it signed by a trusted key and holding exactly the listed
+//! files, byte for byte; [`verify_unchanged`] checks an installed pack again later.
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use aoun_signing::{sign_folder, verify_folder, KeyPair, PublicKey};
+//! use aoun_signing::{sign_folder, verify_folder, KeyPair, PublicKey, Release};
 //!
 //! # fn main() -> Result<(), aoun_signing::SignatureError> {
 //! let key = KeyPair::generate()?;
 //! key.write_secret(Path::new("office.key"))?;
 //! key.public_key().write(Path::new("office.pub"))?;
-//! sign_folder(Path::new("update"), &key)?;
+//! sign_folder(Path::new("update"), &key, Release::now("2026.11.23"))?;
 //! let trusted = [PublicKey::read(Path::new("office.pub"))?];
 //! let pack = verify_folder(Path::new("update"), &trusted)?;
-//! println!("{} files signed with key {}", pack.files.len(), pack.key_id);
+//! println!("{} files, {}, key {}", pack.files.len(), pack.release, pack.key_id);
 //! # Ok(())
 //! # }
 //! ```
@@ -27,14 +28,16 @@ mod error;
 mod folder;
 mod keys;
 mod listing;
+mod release;
 
 use std::io::Read;
 use std::path::Path;
 
 pub use error::SignatureError;
-pub use folder::{sign_folder, verify_folder, VerifiedPack};
+pub use folder::{read_release, sign_folder, verify_folder, verify_unchanged, VerifiedPack};
 pub use keys::{KeyPair, PublicKey};
 pub use listing::{SignatureFile, SignedFile, SIGNATURE_FILE};
+pub use release::{Release, SigningTime};
 
 /// Reads a text file of at most `max` bytes; a larger file or one that is not UTF-8 is refused
 /// with `refuse(reason)`.

@@ -2,8 +2,10 @@
 //!
 //! ```toml
 //! # Signed list of this pack's files, ...
-//! format = "aoun-pack-signature-1"
-//! key = "<id of the signing key>"
+//! format = "aoun-pack-signature-2"
+//! key = "<public key of the signer, 64 hexadecimal digits>"
+//! version = "2026.11.23"
+//! signed = "2026-12-04T03:21:16Z"
 //! signature = "<ed25519 signature, 128 hexadecimal digits>"
 //!
 //! [[file]]
@@ -13,18 +15,27 @@
 //! ```
 //!
 //! The signature covers these exact lines, which [`SignatureFile`] rebuilds from the parsed
-//! fields: `aoun-pack-signature-1`, `key <id>`, then one `<sha256> <size> <path>` per file, each
-//! ended by a newline. Paths are `/`-separated, relative, sorted, each listed once, and hold no
-//! control character, so the lines can be read back only one way.
+//! fields: `aoun-pack-signature-2`, `key <public key>`, `version <version>`, `signed <time>`,
+//! then one `<sha256> <size> <path>` per file, each ended by a newline. The version and the paths
+//! hold no control character, and paths are `/`-separated, relative, sorted and each listed
+//! once, so the lines can be read back only one way. The version (the pack's own, empty for a
+//! model pack) and the signing time (UTC) let a kiosk refuse an update older than its pack.
+//!
+//! The file names the whole public key, not only its id: the kiosk checks it against the keys
+//! it trusts when it installs the pack, and checks the installed pack against it again at every
+//! start, when no list of trusted keys is at hand.
 
 use serde::Deserialize;
 
-use crate::{KeyPair, PublicKey, SignatureError};
+use crate::release::check_version;
+use crate::{KeyPair, PublicKey, Release, SignatureError, SigningTime};
 
 /// Name of the signature file at the top of a signed folder.
 pub const SIGNATURE_FILE: &str = "SIGNATURE.toml";
 
-const FORMAT: &str = "aoun-pack-signature-1";
+const FORMAT: &str = "aoun-pack-signature-2";
+/// The format of Aoun before signatures carried the pack's version and signing time.
+const FORMAT_WITHOUT_RELEASE: &str = "aoun-pack-signature-1";
 /// Most files one pack may list.
 const MAX_FILES: usize = 100_000;
 /// Longest path, in bytes.
@@ -46,8 +57,11 @@ pub struct SignedFile {
 pub struct SignatureFile {
     /// Id of the key that made the signature.
     pub key_id: String,
+    /// The pack's version and when it was signed.
+    pub release: Release,
     /// The files, sorted by path.
     pub files: Vec<SignedFile>,
+    key: PublicKey,
     signature: [u8; 64],
 }
 
@@ -56,6 +70,9 @@ pub struct SignatureFile {
 struct RawSignature {
     format: String,
     key: String,
+    // Optional here only so that a file of the older format is told apart from a damaged one.
+    version: Option<String>,
+    signed: Option<String>,
     signature: String,
     #[serde(default)]
     file: Vec<RawFile>,
@@ -70,19 +87,26 @@ struct RawFile {
 }
 
 impl SignatureFile {
-    /// Signs a list of files with `key`. The files are sorted here; a path that cannot be
-    /// listed, or a path listed twice, is refused.
+    /// Signs a list of files, and the pack's `release`, with `key`. The files are sorted here;
+    /// a path that cannot be listed, a path listed twice, or a version that cannot be written
+    /// in the file, is refused.
     pub fn sign(
         mut files: Vec<SignedFile>,
+        release: Release,
         key: &KeyPair,
     ) -> Result<SignatureFile, SignatureError> {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         check_files(&files)?;
-        let key_id = key.public_key().id();
-        let signature = key.sign(&message(&key_id, &files));
+        check_version(&release.version).map_err(|reason| SignatureError::BadVersion {
+            reason: reason.to_string(),
+        })?;
+        let public = key.public_key();
+        let signature = key.sign(&message(&public, &release, &files));
         Ok(SignatureFile {
-            key_id,
+            key_id: public.id(),
+            release,
             files,
+            key: public,
             signature,
         })
     }
@@ -93,16 +117,34 @@ impl SignatureFile {
         let raw: RawSignature = toml::from_str(text).map_err(|e| {
             SignatureError::damaged(e.message().trim().trim_end_matches('.').replace('\n', " "))
         })?;
+        if raw.format == FORMAT_WITHOUT_RELEASE {
+            return Err(SignatureError::WithoutRelease);
+        }
         if raw.format != FORMAT {
             return Err(SignatureError::damaged(
                 "it is not in the signature format this version of Aoun reads",
             ));
         }
-        if raw.key.len() != 16 || !is_lower_hex(&raw.key) {
-            return Err(SignatureError::damaged(
-                "its key id is not 16 hexadecimal digits",
-            ));
-        }
+        let key = Some(raw.key.as_str())
+            .filter(|k| k.len() == 64 && is_lower_hex(k))
+            .and_then(PublicKey::from_hex)
+            .ok_or_else(|| {
+                SignatureError::damaged("its key is not a public key in 64 hexadecimal digits")
+            })?;
+        let version = raw
+            .version
+            .ok_or_else(|| SignatureError::damaged("it has no version"))?;
+        check_version(&version)
+            .map_err(|reason| SignatureError::damaged(format!("its version {reason}")))?;
+        let signed = raw
+            .signed
+            .as_deref()
+            .and_then(SigningTime::parse)
+            .ok_or_else(|| {
+                SignatureError::damaged(
+                    "its signing time is not a UTC time written like 2026-12-04T03:21:16Z",
+                )
+            })?;
         let mut signature = [0u8; 64];
         if !is_lower_hex(&raw.signature)
             || hex::decode_to_slice(&raw.signature, &mut signature).is_err()
@@ -127,8 +169,10 @@ impl SignatureFile {
             .collect();
         check_files(&files)?;
         Ok(SignatureFile {
-            key_id: raw.key,
+            key_id: key.id(),
+            release: Release { version, signed },
             files,
+            key,
             signature,
         })
     }
@@ -138,8 +182,10 @@ impl SignatureFile {
         let mut text = format!(
             "# Signed list of this pack's files, written by `aoun pack sign`. A changed, added or\n\
              # removed file makes `aoun pack verify` and `aoun pack install` refuse the pack.\n\
-             format = \"{FORMAT}\"\nkey = \"{}\"\nsignature = \"{}\"\n",
-            self.key_id,
+             format = \"{FORMAT}\"\nkey = \"{}\"\nversion = {}\nsigned = \"{}\"\nsignature = \"{}\"\n",
+            self.key.to_hex(),
+            toml::Value::from(self.release.version.as_str()),
+            self.release.signed,
             hex::encode(self.signature)
         );
         for f in &self.files {
@@ -156,14 +202,21 @@ impl SignatureFile {
 
     /// Checks that one of the `trusted` keys made the signature over this exact list.
     pub fn check(&self, trusted: &[PublicKey]) -> Result<(), SignatureError> {
-        let mut keys = trusted.iter().filter(|k| k.id() == self.key_id).peekable();
-        if keys.peek().is_none() {
+        if !trusted.contains(&self.key) {
             return Err(SignatureError::UntrustedKey {
                 key_id: self.key_id.clone(),
             });
         }
-        let message = message(&self.key_id, &self.files);
-        if keys.any(|k| k.verifies(&message, &self.signature)) {
+        self.check_own_key()
+    }
+
+    /// Checks that the key this file names made the signature over this exact list, whoever
+    /// that key is: for a pack whose key was trusted when it was installed.
+    pub fn check_own_key(&self) -> Result<(), SignatureError> {
+        if self.key.verifies(
+            &message(&self.key, &self.release, &self.files),
+            &self.signature,
+        ) {
             Ok(())
         } else {
             Err(SignatureError::BadSignature)
@@ -172,8 +225,13 @@ impl SignatureFile {
 }
 
 /// The bytes the signature covers.
-fn message(key_id: &str, files: &[SignedFile]) -> Vec<u8> {
-    let mut text = format!("{FORMAT}\nkey {key_id}\n");
+fn message(key: &PublicKey, release: &Release, files: &[SignedFile]) -> Vec<u8> {
+    let mut text = format!(
+        "{FORMAT}\nkey {}\nversion {}\nsigned {}\n",
+        key.to_hex(),
+        release.version,
+        release.signed
+    );
     for f in files {
         text.push_str(&format!("{} {} {}\n", f.sha256, f.size, f.path));
     }

@@ -4,7 +4,8 @@ use std::fs;
 use std::path::Path;
 
 use aoun_signing::{
-    sign_folder, verify_folder, KeyPair, PublicKey, SignatureError, SignatureFile, SIGNATURE_FILE,
+    sign_folder, verify_folder, verify_unchanged, KeyPair, PublicKey, Release, SignatureError,
+    SignatureFile, SigningTime, SIGNATURE_FILE,
 };
 use tempfile::TempDir;
 
@@ -18,10 +19,18 @@ fn pack() -> TempDir {
     dir
 }
 
+/// Version 2026.11.23, signed at 2026-12-04T03:21:16Z.
+fn release() -> Release {
+    Release {
+        version: "2026.11.23".into(),
+        signed: SigningTime::from_unix_seconds(1_796_354_476).unwrap(),
+    }
+}
+
 fn signed_pack() -> (TempDir, KeyPair) {
     let dir = pack();
     let key = KeyPair::generate().unwrap();
-    sign_folder(dir.path(), &key).unwrap();
+    sign_folder(dir.path(), &key, release()).unwrap();
     (dir, key)
 }
 
@@ -52,7 +61,7 @@ fn signing_again_replaces_the_signature() {
     let (dir, _) = signed_pack();
     let other = KeyPair::generate().unwrap();
     fs::write(dir.path().join("cards/new.toml"), "fee = 1\n").unwrap();
-    let signed = sign_folder(dir.path(), &other).unwrap();
+    let signed = sign_folder(dir.path(), &other, release()).unwrap();
     assert_eq!(signed.files.len(), 4);
     assert_eq!(verify(dir.path(), &other).unwrap(), signed);
 }
@@ -163,7 +172,7 @@ fn a_symbolic_link_is_refused_even_to_a_listed_file() {
 
     // Signing refuses links too.
     assert!(matches!(
-        sign_folder(dir.path(), &key),
+        sign_folder(dir.path(), &key, release()),
         Err(SignatureError::Symlink { .. })
     ));
 }
@@ -205,13 +214,22 @@ fn a_pack_signed_by_an_untrusted_key_is_refused() {
     ));
 }
 
+/// The `key = "…"` line of a signature file.
+fn key_line(text: &str) -> &str {
+    text.lines().find(|l| l.starts_with("key = ")).unwrap()
+}
+
 #[test]
-fn a_forged_key_id_does_not_pass() {
-    // An attacker signs with their own key but names the office's key id.
+fn a_forged_key_does_not_pass() {
+    // An attacker signs with their own key but names the office's key.
     let (dir, attacker) = signed_pack();
-    let office = KeyPair::generate().unwrap();
-    let text =
-        signature_text(dir.path()).replace(&attacker.public_key().id(), &office.public_key().id());
+    let (office_dir, office) = signed_pack();
+    let text = signature_text(dir.path());
+    let text = text.replace(
+        key_line(&text),
+        key_line(&signature_text(office_dir.path())),
+    );
+    assert_ne!(attacker.public_key(), office.public_key());
     fs::write(dir.path().join(SIGNATURE_FILE), text).unwrap();
     assert_eq!(
         verify(dir.path(), &office).unwrap_err(),
@@ -321,8 +339,9 @@ fn a_flipped_signature_digit_is_refused() {
 
 #[test]
 fn paths_outside_the_pack_are_refused_before_any_file_is_read() {
-    let key = KeyPair::generate().unwrap();
-    let id = key.public_key().id();
+    let (signed, key) = signed_pack();
+    let text = signature_text(signed.path());
+    let header = &text[..text.find("\n[[file]]").unwrap()];
     let zeros = "0".repeat(64);
     for path in [
         "../secret.toml",
@@ -331,10 +350,8 @@ fn paths_outside_the_pack_are_refused_before_any_file_is_read() {
         "C:/Windows/win.ini",
         "cards\\..\\..\\secret.toml",
     ] {
-        let text = format!(
-            "format = \"aoun-pack-signature-1\"\nkey = \"{id}\"\nsignature = \"{}\"\n\n[[file]]\npath = {path:?}\nsize = 1\nsha256 = \"{zeros}\"\n",
-            "0".repeat(128)
-        );
+        let text =
+            format!("{header}\n\n[[file]]\npath = {path:?}\nsize = 1\nsha256 = \"{zeros}\"\n");
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(SIGNATURE_FILE), text).unwrap();
         let error = verify(dir.path(), &key).unwrap_err();
@@ -352,7 +369,7 @@ fn unlistable_names_are_refused_when_signing() {
     let dir = pack();
     fs::write(dir.path().join("cards/a:b.toml"), "x").unwrap();
     let key = KeyPair::generate().unwrap();
-    let error = sign_folder(dir.path(), &key).unwrap_err();
+    let error = sign_folder(dir.path(), &key, release()).unwrap_err();
     assert!(
         matches!(&error, SignatureError::BadName { path, .. } if path == "cards/a:b.toml"),
         "{error}"
@@ -365,7 +382,7 @@ fn listing_text_round_trips_with_awkward_names() {
     fs::write(dir.path().join("cards/say \"hi\" é.toml"), "x").unwrap();
     fs::write(dir.path().join("#not a comment"), "y").unwrap();
     let key = KeyPair::generate().unwrap();
-    sign_folder(dir.path(), &key).unwrap();
+    sign_folder(dir.path(), &key, release()).unwrap();
     let pack = verify(dir.path(), &key).unwrap();
     assert!(pack
         .files
@@ -492,7 +509,130 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("f"), bytes).unwrap();
     let key = KeyPair::generate().unwrap();
-    sign_folder(dir.path(), &key).unwrap().files[0]
+    sign_folder(dir.path(), &key, release()).unwrap().files[0]
         .sha256
         .clone()
+}
+
+#[test]
+fn the_version_and_signing_time_are_signed_with_the_files() {
+    let (dir, key) = signed_pack();
+    let text = signature_text(dir.path());
+    assert!(text.contains("\nversion = \"2026.11.23\"\n"), "{text}");
+    assert!(
+        text.contains("\nsigned = \"2026-12-04T03:21:16Z\"\n"),
+        "{text}"
+    );
+    assert_eq!(verify(dir.path(), &key).unwrap().release, release());
+    assert_eq!(
+        release().to_string(),
+        "version 2026.11.23 signed 2026-12-04T03:21:16Z"
+    );
+
+    // Either changed after signing, to pass an old pack for a new one: refused.
+    for (from, to) in [
+        ("\"2026.11.23\"", "\"2027.1.1\""),
+        ("\"2026-12-04T03:21:16Z\"", "\"2027-12-04T03:21:16Z\""),
+    ] {
+        fs::write(dir.path().join(SIGNATURE_FILE), text.replace(from, to)).unwrap();
+        assert_eq!(
+            verify(dir.path(), &key).unwrap_err(),
+            SignatureError::BadSignature,
+            "{to}"
+        );
+    }
+}
+
+#[test]
+fn any_version_without_control_characters_round_trips() {
+    let dir = pack();
+    let key = KeyPair::generate().unwrap();
+    for version in ["", "2026.11.23 \"office\" \\ é", "1.0-rc"] {
+        let release = Release::now(version);
+        sign_folder(dir.path(), &key, release.clone()).unwrap();
+        assert_eq!(verify(dir.path(), &key).unwrap().release, release);
+    }
+    let error = sign_folder(dir.path(), &key, Release::now("1.0\nkey 00")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the pack cannot be signed: its version holds a control character"
+    );
+}
+
+/// `text` without its lines that start with one of `prefixes`.
+fn without_lines(text: &str, prefixes: &[&str]) -> String {
+    text.lines()
+        .filter(|l| !prefixes.iter().any(|p| l.starts_with(p)))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn a_listing_of_the_older_format_must_be_signed_again() {
+    let (dir, key) = signed_pack();
+    // What an Aoun before versioned signatures wrote: no version, no signing time.
+    let old = without_lines(&signature_text(dir.path()), &["version = ", "signed = "])
+        .replace("aoun-pack-signature-2", "aoun-pack-signature-1");
+    fs::write(dir.path().join(SIGNATURE_FILE), old).unwrap();
+    let error = verify(dir.path(), &key).unwrap_err();
+    assert_eq!(error, SignatureError::WithoutRelease);
+    assert_eq!(
+        error.to_string(),
+        "the pack was signed by an older version of Aoun, without its version and signing time: sign it again with `aoun pack sign`"
+    );
+}
+
+#[test]
+fn missing_or_malformed_release_fields_are_damage() {
+    let (dir, _) = signed_pack();
+    let text = signature_text(dir.path());
+    let bad_time = "its signing time is not a UTC time written like 2026-12-04T03:21:16Z";
+    for (bad, reason) in [
+        (without_lines(&text, &["version = "]), "it has no version"),
+        (without_lines(&text, &["signed = "]), bad_time),
+        (
+            text.replace("2026-12-04T03:21:16Z", "2026-02-30T03:21:16Z"),
+            bad_time,
+        ),
+        (
+            text.replace("\"2026.11.23\"", "\"2026.11.23\\u0007\""),
+            "its version holds a control character",
+        ),
+    ] {
+        assert_eq!(
+            SignatureFile::parse(&bad),
+            Err(SignatureError::Damaged {
+                reason: reason.into()
+            })
+        );
+    }
+}
+
+#[test]
+fn an_installed_pack_is_checked_against_its_own_key_without_a_trust_list() {
+    let (dir, key) = signed_pack();
+    let pack = verify_unchanged(dir.path()).unwrap();
+    assert_eq!(pack.key_id, key.public_key().id());
+    fs::write(dir.path().join("cards/passport.toml"), "fee = 900\n").unwrap();
+    assert_eq!(
+        verify_unchanged(dir.path()).unwrap_err(),
+        SignatureError::Changed {
+            path: "cards/passport.toml".into()
+        }
+    );
+}
+
+#[test]
+fn a_signature_file_kept_apart_gives_its_release_only_while_unchanged() {
+    let (dir, _) = signed_pack();
+    let kept = tempfile::tempdir().unwrap();
+    let record = kept.path().join("installed.toml");
+    fs::copy(dir.path().join(SIGNATURE_FILE), &record).unwrap();
+    assert_eq!(aoun_signing::read_release(&record).unwrap(), release());
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(&record, text.replace("2026.11.23", "2026.11.24")).unwrap();
+    assert_eq!(
+        aoun_signing::read_release(&record).unwrap_err(),
+        SignatureError::BadSignature
+    );
 }
