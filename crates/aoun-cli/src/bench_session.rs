@@ -54,6 +54,11 @@ pub struct SessionBench {
     /// GGUF file the peer's llama.cpp loads (default: the one Aoun uses).
     #[arg(long, value_name = "FILE.gguf")]
     peer_gguf: Option<PathBuf>,
+    /// Open a pause in the middle of each question, at the quietest point between two words:
+    /// 300 to 600 ms, varied from question to question, as people pause while they speak.
+    /// The figures then say how many questions the session cut there.
+    #[arg(long)]
+    mid_pause: bool,
     #[command(flatten)]
     setup: Setup,
 }
@@ -72,7 +77,13 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         aoun_desk::load_listening(models_dir, &options.setup, &mut aoun_desk::Quiet)?.whole()?;
     let store = desk.store.clone().context("the model folder is not open")?;
     let questions = (0..options.turns.max(1))
-        .map(|i| desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En))
+        .map(|i| {
+            let question = desk.say(QUESTIONS[i % QUESTIONS.len()], Lang::En)?;
+            Ok(match options.mid_pause {
+                true => with_pause(&question, mid_pause(i)),
+                false => question,
+            })
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let config = LiveConfig {
         language: options.setup.lang.clone(),
@@ -82,6 +93,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
     let mut session = desk.into_live(config)?;
     let mut stages: std::collections::BTreeMap<&'static str, Vec<u64>> = Default::default();
     let mut failures = Vec::new();
+    let mut cut = Vec::new();
     for (i, question) in questions.iter().enumerate() {
         // One person, one question: the session answers it and plays the answer to its end.
         session.new_person();
@@ -95,16 +107,27 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         let (events_tx, events) = mpsc::channel();
         session.run(&mut source, &mut sink, &controls, &events_tx)?;
         drop(events_tx);
+        let events: Vec<LiveEvent> = events.iter().collect();
+        // Cut: the session took the words before the pause for the whole question.
+        let heard = events
+            .iter()
+            .filter(|e| matches!(e, LiveEvent::Heard { .. }))
+            .count();
+        if heard > 1 {
+            cut.push(QUESTIONS[i % QUESTIONS.len()]);
+        }
         let answer = events.iter().find_map(|e| match e {
-            LiveEvent::Answer { timings, .. } => Some(timings),
+            LiveEvent::Answer { timings, .. } => Some(timings.clone()),
             _ => None,
         });
         let Some(t) = answer else {
             failures.push(QUESTIONS[i % QUESTIONS.len()]);
             continue;
         };
+        // Only the fixed silence says when the end of the question was known.
         let after_end_of_speech = t
             .voice_to_first_audio_ms
+            .filter(|_| !options.setup.smart_turn)
             .map(|v| v.saturating_sub(end_silence.as_millis() as u64));
         crate::bench::add_stages(
             &mut stages,
@@ -126,7 +149,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
     };
     // Median over median, Aoun's figure named by `stage`.
     let ratio = |stage: &str| {
-        let ours = aoun[stage]["median"].as_f64()?;
+        let ours = aoun.get(stage)?["median"].as_f64()?;
         let theirs = peer.as_ref()?["stages"]["voice_to_voice_s"]["median"].as_f64()? * 1000.0;
         Some((ours / theirs * 100.0).round() / 100.0)
     };
@@ -144,6 +167,9 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             "end_of_speech_silence_ms": end_silence.as_millis() as u64,
             "aoun": aoun,
             "unanswered": failures,
+            "end_of_turn": if options.setup.smart_turn { "smart-turn" } else { "silence" },
+            "mid_pause_ms": options.mid_pause.then_some([MID_PAUSE_MS.0, MID_PAUSE_MS.1]),
+            "cut_before_their_end": cut,
             "peak_rss_mib": peak_rss_mib(),
             "peer": peer,
             "aoun_over_peer_voice_to_voice": same_start,
@@ -151,6 +177,38 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         }))?
     );
     Ok(())
+}
+
+/// Shortest and longest pause opened in a question with `--mid-pause`, in milliseconds.
+const MID_PAUSE_MS: (u64, u64) = (300, 600);
+
+/// The pause opened in question `i`: spread over the range, question after question.
+fn mid_pause(i: usize) -> Duration {
+    let (shortest, longest) = MID_PAUSE_MS;
+    Duration::from_millis(shortest + (i as u64 * 110) % (longest - shortest + 1))
+}
+
+/// `question` with `pause` of silence opened at its quietest 30 ms between 30% and 70% of its
+/// length: a gap between two words.
+fn with_pause(question: &aoun_audio::Audio, pause: Duration) -> aoun_audio::Audio {
+    let rate = question.sample_rate as usize;
+    let (window, hop) = (rate * 30 / 1000, rate / 100);
+    let len = question.samples.len();
+    let quietest = (len * 3 / 10..(len * 7 / 10).saturating_sub(window))
+        .step_by(hop.max(1))
+        .min_by(|&a, &b| {
+            let level = |at: usize| aoun_audio::rms_dbfs(&question.samples[at..at + window]);
+            level(a).total_cmp(&level(b))
+        })
+        .map_or(len / 2, |at| at + window / 2);
+    let silence = (pause.as_secs_f64() * rate as f64) as usize;
+    let mut samples = question.samples[..quietest].to_vec();
+    samples.extend(std::iter::repeat_n(0.0, silence));
+    samples.extend_from_slice(&question.samples[quietest..]);
+    aoun_audio::Audio {
+        samples,
+        sample_rate: question.sample_rate,
+    }
 }
 
 /// Runs bench/peers/voice_peer.py on the same questions and returns its JSON.

@@ -254,6 +254,7 @@ fn the_package_without_models_carries_the_runtime_and_the_doctor_says_what_is_mi
         "piper-en_US-joe-medium",
         "tashkeel",
         "silero-vad",
+        "smart-turn",
     ] {
         export.extend(["--only", id]);
     }
