@@ -199,9 +199,18 @@ fn the_cards_first_sentence_plays_before_the_model_starts_and_the_models_before_
         "{played:?}"
     );
     assert_eq!(played[0].1, SentenceKind::Card);
+    // The model's last sentence, then the card's counter check (its facts are not from an
+    // official page), said as written.
+    let n = played.len();
     assert_eq!(
-        played.last().unwrap(),
-        &("Thank you for asking.".to_string(), SentenceKind::Model)
+        played[n - 2..],
+        [
+            ("Thank you for asking.".to_string(), SentenceKind::Model),
+            (
+                "Please check this at the counter.".to_string(),
+                SentenceKind::Card
+            )
+        ]
     );
     assert_eq!(answer.source, AnswerSource::Model, "{}", answer.text);
     assert!(
