@@ -10,7 +10,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use crate::vad::{init_onnxruntime, onnx_session};
+use crate::vad::{model_error, open_listening_model};
 use crate::{VadError, SPEECH_RATE};
 
 /// Tells whether the speech heard so far is a finished turn.
@@ -56,21 +56,14 @@ impl SmartTurn {
     /// Loads `smart-turn-v3.2-cpu.onnx`, first loading onnxruntime from `onnxruntime` unless
     /// another part of the program already did.
     pub fn load(model: &Path, onnxruntime: &Path) -> Result<Self, VadError> {
-        init_onnxruntime(onnxruntime)?;
-        let model_err = |reason: String| VadError::Model {
-            path: model.display().to_string(),
-            reason,
-        };
-        if !model.is_file() {
-            return Err(model_err("the file does not exist".into()));
-        }
-        let session = onnx_session(model, Some(1)).map_err(|e| model_err(e.to_string()))?;
+        let session = open_listening_model(model, onnxruntime)?;
         if !session
             .inputs()
             .iter()
             .any(|i| i.name() == "input_features")
         {
-            return Err(model_err(
+            return Err(model_error(
+                model,
                 "it has no `input_features` input, so it is not a Smart Turn v3 model".into(),
             ));
         }

@@ -122,6 +122,24 @@ pub fn onnx_session(model: &Path, threads: Option<usize>) -> ort::Result<Session
     builder.commit_from_file(model)
 }
 
+/// The error of the listening model `model`, in one sentence.
+pub(crate) fn model_error(model: &Path, reason: String) -> VadError {
+    VadError::Model {
+        path: model.display().to_string(),
+        reason,
+    }
+}
+
+/// Opens a small listening model (the voice or end-of-turn detector) on one thread, first
+/// loading onnxruntime from `onnxruntime` unless another part of the program already did.
+pub(crate) fn open_listening_model(model: &Path, onnxruntime: &Path) -> Result<Session, VadError> {
+    init_onnxruntime(onnxruntime)?;
+    if !model.is_file() {
+        return Err(model_error(model, "the file does not exist".into()));
+    }
+    onnx_session(model, Some(1)).map_err(|e| model_error(model, e.to_string()))
+}
+
 /// Silero VAD (version 5 or 6 onnx model) at 16 kHz: 512-sample frames (32 ms), each read with
 /// the 64 samples before it; the model carries a recurrent state from frame to frame.
 pub struct SileroVad {
@@ -147,15 +165,8 @@ impl SileroVad {
     /// Loads `silero_vad.onnx`, first loading onnxruntime from `onnxruntime` unless another part
     /// of the program already did (see [`init_onnxruntime`]).
     pub fn load(model: &Path, onnxruntime: &Path) -> Result<Self, VadError> {
-        init_onnxruntime(onnxruntime)?;
-        let model_err = |reason: String| VadError::Model {
-            path: model.display().to_string(),
-            reason,
-        };
-        if !model.is_file() {
-            return Err(model_err("the file does not exist".into()));
-        }
-        let session = onnx_session(model, Some(1)).map_err(|e| model_err(e.to_string()))?;
+        let session = open_listening_model(model, onnxruntime)?;
+        let model_err = |reason: String| model_error(model, reason);
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         let outputs: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
         for name in ["input", "state", "sr"] {
