@@ -10,22 +10,13 @@ use aoun_audio::{
     SileroVad, Timeline, Utterance, Vad, VadError, WavSource, SPEECH_RATE,
 };
 
-fn models_dir() -> PathBuf {
-    std::env::var_os("AOUN_MODELS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            directories::ProjectDirs::from("", "", "aoun").map(|d| d.data_dir().join("models"))
-        })
-        .expect("no models directory: set AOUN_MODELS_DIR or run `aoun models fetch`")
-}
+mod common;
+use common::{models_dir, onnxruntime};
 
 fn silero() -> SileroVad {
     let dir = models_dir();
-    SileroVad::load(
-        &dir.join("silero-vad/silero_vad.onnx"),
-        &dir.join("onnxruntime/libonnxruntime.so.1.32.0"),
-    )
-    .expect("load Silero VAD")
+    SileroVad::load(&dir.join("silero-vad/silero_vad.onnx"), &onnxruntime(&dir))
+        .expect("load Silero VAD")
 }
 
 fn samples() -> Vec<PathBuf> {

@@ -7,20 +7,14 @@ use std::path::{Path, PathBuf};
 
 use aoun_audio::{read_wav, Resample, SmartTurn, TurnDetector, SPEECH_RATE};
 
-fn models_dir() -> PathBuf {
-    std::env::var_os("AOUN_MODELS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            directories::ProjectDirs::from("", "", "aoun").map(|d| d.data_dir().join("models"))
-        })
-        .expect("no models directory: set AOUN_MODELS_DIR or run `aoun models fetch`")
-}
+mod common;
+use common::{models_dir, onnxruntime};
 
 fn smart_turn() -> SmartTurn {
     let dir = models_dir();
     SmartTurn::load(
         &dir.join("smart-turn/smart-turn-v3.2-cpu.onnx"),
-        &dir.join("onnxruntime/libonnxruntime.so.1.32.0"),
+        &onnxruntime(&dir),
     )
     .expect("load Smart Turn")
 }
@@ -67,14 +61,10 @@ fn each_sample_question_followed_by_a_short_pause_is_a_finished_turn() {
 fn a_file_that_is_not_the_model_is_refused_in_one_sentence() {
     let dir = models_dir();
     let not_it = dir.join("silero-vad/silero_vad.onnx");
-    let error = SmartTurn::load(&not_it, &dir.join("onnxruntime/libonnxruntime.so.1.32.0"))
-        .expect_err("Silero is no turn model");
+    let error = SmartTurn::load(&not_it, &onnxruntime(&dir)).expect_err("Silero is no turn model");
     let text = error.to_string();
     assert!(text.contains("not a Smart Turn v3 model"), "{text}");
-    let missing = SmartTurn::load(
-        &dir.join("nothing.onnx"),
-        &dir.join("onnxruntime/libonnxruntime.so.1.32.0"),
-    )
-    .expect_err("no file");
+    let missing =
+        SmartTurn::load(&dir.join("nothing.onnx"), &onnxruntime(&dir)).expect_err("no file");
     assert!(missing.to_string().contains("does not exist"), "{missing}");
 }
