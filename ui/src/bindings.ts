@@ -3,7 +3,7 @@
 
 export type Lang = "ar" | "ary" | "fr" | "en";
 
-export type SentenceKind = "card" | "model" | "offer" | "question_back" | "label";
+export type SentenceKind = "topic" | "card" | "model" | "offer" | "question_back" | "label";
 
 export type Sentence = { 
 /**

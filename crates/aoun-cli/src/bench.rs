@@ -321,9 +321,7 @@ fn soak(
         }
     }
     let end = Footprint::now();
-    let growth = after_warmup.zip(end).map(|(a, b)| {
-        ((b.rss_kib as f64 - a.rss_kib as f64) / a.rss_kib as f64 * 1000.0).round() / 10.0
-    });
+    let growth = steady_growth_percent(&rss_series[(warmup / every).min(rss_series.len())..]);
     println!(
         "{}",
         serde_json::to_string_pretty(&json!({
@@ -341,9 +339,34 @@ fn soak(
     Ok(())
 }
 
+/// How much the highest memory reading of the second half of a run exceeds the highest of its
+/// first half, in percent. A leak grows from one half to the next; an allocator that settles
+/// on a larger heap once (a step, then flat) does not, so peaks are compared, not the first
+/// and last readings.
+fn steady_growth_percent(readings: &[Option<u64>]) -> Option<f64> {
+    let readings: Option<Vec<u64>> = readings.iter().copied().collect();
+    let readings = readings?;
+    if readings.len() < 2 {
+        return None;
+    }
+    let (first, second) = readings.split_at(readings.len() / 2);
+    let (first, second) = (*first.iter().max()?, *second.iter().max()?);
+    Some(((second as f64 - first as f64) / first as f64 * 1000.0).round() / 10.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_growth_compares_the_peaks_of_the_two_halves() {
+        let step_then_flat = [325, 333, 385, 383, 385, 386, 376, 388, 387, 362].map(Some);
+        assert_eq!(steady_growth_percent(&step_then_flat), Some(0.5));
+        let leak = [300, 310, 320, 330, 340, 350].map(Some);
+        assert_eq!(steady_growth_percent(&leak), Some(9.4));
+        assert_eq!(steady_growth_percent(&[Some(300)]), None);
+        assert_eq!(steady_growth_percent(&[Some(300), None]), None);
+    }
 
     #[test]
     fn median_and_p95_use_nearest_rank() {

@@ -12,6 +12,9 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SentenceKind {
+    /// What the answer is about, said first when the answer does not name its procedure
+    /// itself ("For the passport:"), so that a listener hears a misunderstanding at once.
+    Topic,
     /// The content pack card's own words.
     Card,
     /// The language model's wording of the card, checked by the guard.

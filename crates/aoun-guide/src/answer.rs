@@ -1,6 +1,8 @@
 //! Answers built from a card's templates, and the grounded prompt for a language model
 //! that may only rephrase them.
 
+use aoun_core::sentence::{Sentence, SentenceKind};
+
 use crate::lang::Lang;
 use crate::pack::{Aspect, Card, Fact, Phrases, SourceKind};
 
@@ -13,6 +15,9 @@ pub struct Answer {
     pub aspect: Aspect,
     /// The language of the answer.
     pub lang: Lang,
+    /// Said first when the answer's first sentence does not name its procedure: the card's
+    /// topic, "For the passport:". Never reworded by a language model.
+    pub topic: Option<String>,
     /// The answer itself, from the card's templates (without the offer of details).
     pub text: String,
     /// Said after the answer, before any offer, when a fact it states has no official
@@ -27,6 +32,16 @@ pub struct Answer {
     pub details: bool,
     /// The question, cleaned and shortened, for the grounded prompt.
     pub question: String,
+}
+
+impl Answer {
+    /// The topic to say before the answer, when it does not name its procedure itself.
+    pub fn topic_sentence(&self) -> Option<Sentence> {
+        self.topic.clone().map(|text| Sentence {
+            text,
+            kind: SentenceKind::Topic,
+        })
+    }
 }
 
 /// A prompt for a small language model: a system message and a user message.
@@ -44,6 +59,12 @@ fn caution(facts: &[Fact], lang: Lang, phrases: &Phrases) -> Option<String> {
         .iter()
         .any(|f| f.source_kind != SourceKind::Official)
         .then(|| phrases.check_office.get(lang).to_string())
+}
+
+/// The card's topic, when the first sentence of `text` does not name the card itself.
+fn topic(card: &Card, lang: Lang, text: &str) -> Option<String> {
+    let first = aoun_core::sentence::sentences(text).into_iter().next();
+    (!first.is_some_and(|s| card.named_in(&s, lang))).then(|| card.topic.get(lang).to_string())
 }
 
 /// Builds the short answer for a card and aspect from its templates.
@@ -81,6 +102,7 @@ pub fn short_answer(
         card_id: card.id.clone(),
         aspect,
         lang,
+        topic: topic(card, lang, &text),
         text,
         caution: caution(&facts, lang, phrases),
         offer,
@@ -140,6 +162,7 @@ pub fn details_answer(
         card_id: card.id.clone(),
         aspect,
         lang,
+        topic: topic(card, lang, &text),
         text,
         caution,
         offer: None,

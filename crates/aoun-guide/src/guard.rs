@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::lang::Lang;
 use crate::normalize::{is_arabic_word, normalize, words};
-use crate::pack::{Card, Lexicon, MAX_DETAILS_CHARS};
+use crate::pack::{card_templates, Card, Lexicon, MAX_DETAILS_CHARS};
 
 /// Why a candidate answer was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +38,9 @@ pub enum GuardViolation {
     /// A website the card does not cite.
     #[error("the website '{0}' is not cited by the card")]
     Website(String),
+    /// The text names another procedure than the card's.
+    #[error("the answer names '{0}', another procedure than the card's")]
+    OtherProcedure(String),
     /// The text leaves out what the reference answer says (a number, or most of its words).
     #[error("the answer leaves out '{0}', which the reference answer states")]
     Omits(String),
@@ -374,6 +378,27 @@ fn allowed(card: &Card) -> Allowed {
         refs,
         free,
     }
+}
+
+/// The first name of another card's procedure that `text` holds, unless `card` names that
+/// procedure too or states it in its own texts (the social aid's card names the register it
+/// needs). A rewording that names another procedure answers another question.
+pub fn other_procedure<'a>(card: &Card, cards: &'a [Card], text: &str) -> Option<&'a str> {
+    let norm = normalize(text);
+    let own: Vec<String> = card_templates(card)
+        .into_iter()
+        .map(|(_, t)| normalize(t))
+        .collect();
+    cards
+        .iter()
+        .filter(|other| other.id != card.id)
+        .flat_map(|other| other.names.all())
+        .find(|name| {
+            term_in(&norm, name)
+                && !Lang::ALL.into_iter().any(|lang| card.named_in(name, lang))
+                && !own.iter().any(|t| term_in(t, name))
+        })
+        .map(String::as_str)
 }
 
 /// Checks a candidate text against a card: see the module documentation.

@@ -2,7 +2,7 @@
 
 pub use aoun_core::Lang;
 
-use crate::normalize::{is_arabic, normalize, words};
+use crate::normalize::{is_arabic_word, normalize, words};
 
 /// Darija words in Arabic script.
 const DARIJA_ARABIC: &[&str] = &[
@@ -183,11 +183,14 @@ const ENGLISH: &[&str] = &[
 
 /// Detects the language form of a text from its script and vocabulary.
 ///
-/// A hint from speech recognition wins, except that an Arabic hint becomes Darija when the
-/// text holds Darija words. Without a hint: Arabic script gives Darija when Darija words
-/// are present, else Modern Standard Arabic; Latin letters give Darija when Arabizi digits
-/// (3, 7, 9 inside words) or Darija words are present, else French or English by their
-/// common words (French when undecided).
+/// The main language decides: a text whose Arabic-script words are at least as many as its
+/// Latin ones, or that holds a Darija word in Arabic script, is Arabic, so "خاصني extrait de
+/// naissance فين نمشي" (Darija with a French term) is Darija. Arabic-script text gives Darija
+/// when Darija words are present, else Modern Standard Arabic. A hint from speech
+/// recognition wins otherwise, except that an Arabic hint becomes Darija when the text holds
+/// Darija words. Latin letters give Darija when Arabizi digits (3, 7, 9 inside words) or
+/// Darija words are present, else French or English by their common words (French when
+/// undecided).
 pub fn detect(text: &str, hint: Option<Lang>) -> Lang {
     let norm = normalize(text);
     let ws = words(&norm);
@@ -196,6 +199,12 @@ pub fn detect(text: &str, hint: Option<Lang>) -> Lang {
         .iter()
         .filter(|w| DARIJA_LATIN.contains(w) || is_arabizi_word(w))
         .count();
+    let arabic_words = ws.iter().filter(|w| is_arabic_word(w)).count();
+    let latin_words = ws
+        .iter()
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        .count();
+    let arabic_main = arabic_words > 0 && (arabic_words >= latin_words || darija_ar > 0);
     match hint {
         Some(Lang::Ar) => {
             return if darija_ar + darija_lat > 0 {
@@ -204,12 +213,10 @@ pub fn detect(text: &str, hint: Option<Lang>) -> Lang {
                 Lang::Ar
             }
         }
-        Some(other) => return other,
-        None => {}
+        Some(other) if !arabic_main => return other,
+        _ => {}
     }
-    let arabic_letters = norm.chars().filter(|c| is_arabic(*c)).count();
-    let latin_letters = norm.chars().filter(|c| c.is_ascii_alphabetic()).count();
-    if arabic_letters > latin_letters {
+    if arabic_main {
         return if darija_ar > 0 { Lang::Ary } else { Lang::Ar };
     }
     let fr = ws.iter().filter(|w| FRENCH.contains(w)).count();
@@ -258,6 +265,22 @@ mod tests {
             detect("bghit n renouveler la carte nationale", None),
             Lang::Ary
         );
+    }
+
+    #[test]
+    fn the_main_language_decides_over_a_french_term() {
+        let darija = "خاصني extrait de naissance فين نمشي";
+        assert_eq!(detect(darija, None), Lang::Ary);
+        assert_eq!(detect(darija, Some(Lang::Fr)), Lang::Ary);
+        assert_eq!(detect("أريد extrait de naissance من فضلك", None), Lang::Ar);
+        assert_eq!(
+            detect(
+                "Comment obtenir l'extrait d'acte de naissance بالرباط ?",
+                None
+            ),
+            Lang::Fr
+        );
+        assert_eq!(detect("How do I renew my CNIE في الرباط?", None), Lang::En);
     }
 
     #[test]

@@ -75,13 +75,14 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// What to say, sentence by sentence, each with what it is: the card's sentences, the
-    /// "check at the office" after a fact without an official source, and the offer of
-    /// details; or a question back.
+    /// What to say, sentence by sentence, each with what it is: the topic when the answer
+    /// does not name its procedure, the card's sentences, the "check at the office" after a
+    /// fact without an official source, and the offer of details; or a question back.
     pub fn sentences(&self) -> Vec<Sentence> {
         match self {
             Reply::Answer(a) => {
-                let mut said = Sentence::all(&a.text, SentenceKind::Card);
+                let mut said = a.topic_sentence().into_iter().collect::<Vec<_>>();
+                said.extend(Sentence::all(&a.text, SentenceKind::Card));
                 if let Some(caution) = &a.caution {
                     said.extend(Sentence::all(caution, SentenceKind::Card));
                 }
@@ -411,12 +412,17 @@ impl Guide {
     }
 
     /// The part of [`Guide::guard`] that a sentence of a longer answer must pass on its own:
-    /// every number, amount, date, document, office and website it names is in the card.
+    /// every number, amount, date, document, office and website it names is in the card, and
+    /// it names no other procedure.
     pub fn guard_facts(&self, answer: &Answer, candidate: &str) -> Result<(), GuardViolation> {
         let card = self
             .card(&answer.card_id)
             .ok_or_else(|| GuardViolation::UnknownCard(answer.card_id.clone()))?;
-        guard::check_text(card, &self.pack.lexicon, candidate)
+        guard::check_text(card, &self.pack.lexicon, candidate)?;
+        match guard::other_procedure(card, &self.pack.cards, candidate) {
+            Some(name) => Err(GuardViolation::OtherProcedure(name.to_string())),
+            None => Ok(()),
+        }
     }
 
     fn card_index(&self, id: &str) -> Option<usize> {

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::guard::{term_in, websites_in};
 use crate::lang::Lang;
 use crate::normalize::normalize;
 use crate::words::{self, Words};
@@ -189,6 +190,18 @@ impl Phrasings {
             .chain(&self.en)
     }
 
+    /// The phrases of a language: Arabic and Darija (in both scripts) share theirs.
+    pub fn of(&self, lang: Lang) -> impl Iterator<Item = &String> {
+        let empty: &[String] = &[];
+        let lists: [&[String]; 3] = match lang {
+            Lang::Ar => [&self.ar, &self.ary, empty],
+            Lang::Ary => [&self.ary, &self.arabizi, &self.ar],
+            Lang::Fr => [&self.fr, empty, empty],
+            Lang::En => [&self.en, empty, empty],
+        };
+        lists.into_iter().flatten()
+    }
+
     /// The first phrase for a language (Darija falls back to Arabic), if any.
     pub fn first(&self, lang: Lang) -> Option<&str> {
         let list = match lang {
@@ -236,6 +249,9 @@ pub struct Card {
     /// Lexicon ids (documents and offices) the card names outside its facts, for example
     /// the document the procedure delivers.
     pub refs: Vec<String>,
+    /// What an answer about this procedure is about, said before an answer whose first
+    /// sentence does not name the procedure: "For the passport:". It names the procedure.
+    pub topic: LangText,
     /// A short overview that only restates the facts.
     pub overview: LangText,
     /// The sourced facts; an aspect without a fact is answered with "ask at the office".
@@ -253,6 +269,18 @@ impl Card {
     /// The name to speak for a language.
     pub fn name(&self, lang: Lang) -> &str {
         self.names.first(lang).unwrap_or(&self.id)
+    }
+
+    /// True when `text`, in `lang`, names this procedure by one of its names in that language
+    /// (Arabic and Darija share theirs). A web address is no name: "passeport.ma" does not
+    /// name the passport to an English listener.
+    pub fn named_in(&self, text: &str, lang: Lang) -> bool {
+        let mut text = text.to_lowercase();
+        for site in websites_in(&text) {
+            text = text.replace(&site, " ");
+        }
+        let norm = normalize(&text);
+        self.names.of(lang).any(|name| term_in(&norm, name))
     }
 }
 
@@ -443,6 +471,9 @@ struct RawCard {
     asks: Spanned<Phrasings>,
     #[serde(default)]
     refs: Vec<String>,
+    /// Packs made before answers named their procedure have none: the name and a colon.
+    #[serde(default)]
+    topic: Option<Spanned<LangText>>,
     overview: Spanned<LangText>,
     #[serde(default)]
     fact: Vec<Spanned<RawFact>>,
@@ -617,7 +648,8 @@ pub fn build(sources: &[Source]) -> Result<Pack, Vec<PackError>> {
     }
 }
 
-fn card_templates(card: &Card) -> Vec<(String, &str)> {
+/// Every text a card says, each with what it is: the overview and each fact's words.
+pub(crate) fn card_templates(card: &Card) -> Vec<(String, &str)> {
     let mut v: Vec<(String, &str)> = card
         .overview
         .all()
@@ -855,18 +887,83 @@ fn check_card(
             details: f.details.map(Spanned::into_inner),
         });
     }
+    let names = raw.names.into_inner();
+    let topic = match raw.topic {
+        Some(topic) => {
+            check_topic(file, at(topic.span()), topic.get_ref(), &names, errors);
+            topic.into_inner()
+        }
+        None => topic_from_names(&names, &id),
+    };
     if errors.len() > before {
         return None;
     }
     Some(Card {
         id,
-        names: raw.names.into_inner(),
+        names,
+        topic,
         asks: raw.asks.into_inner(),
         refs: raw.refs,
         overview: raw.overview.into_inner(),
         facts,
         file: file.to_string(),
     })
+}
+
+/// Longest topic, in characters: a few words before the answer.
+const MAX_TOPIC_CHARS: usize = 60;
+
+/// Checks a card's topic: short, no number, and naming the card in every language.
+fn check_topic(
+    file: &str,
+    line: usize,
+    topic: &LangText,
+    names: &Phrasings,
+    errors: &mut Vec<PackError>,
+) {
+    for (l, text) in topic.all() {
+        let norm = normalize(text);
+        let problem = if norm.is_empty() {
+            Some("is empty".to_string())
+        } else if text.chars().count() > MAX_TOPIC_CHARS {
+            Some(format!("is longer than {MAX_TOPIC_CHARS} characters"))
+        } else if text.chars().any(|c| c.is_ascii_digit()) {
+            Some("holds a number, which only a card fact may state".to_string())
+        } else if !Lang::from_whisper_code(l)
+            .is_some_and(|lang| names.of(lang).any(|n| term_in(&norm, n)))
+        {
+            Some("does not hold one of the card's names".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            errors.push(PackError::invalid(
+                file,
+                line,
+                format!("the topic in {l} {problem}"),
+            ));
+        }
+    }
+}
+
+/// The topic of a card that has none: its name and a colon.
+fn topic_from_names(names: &Phrasings, id: &str) -> LangText {
+    let lead = |lang: Lang, colon: &str| {
+        let name = names.first(lang).unwrap_or(id);
+        let mut chars = name.chars();
+        let capital: String = chars
+            .next()
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .collect();
+        format!("{capital}{}{colon}", chars.as_str())
+    };
+    LangText {
+        ar: lead(Lang::Ar, ":"),
+        ary: Some(lead(Lang::Ary, ":")),
+        fr: lead(Lang::Fr, " :"),
+        en: lead(Lang::En, ":"),
+    }
 }
 
 /// The aspect a fact or a cue list names in a pack file, or the error saying it is not

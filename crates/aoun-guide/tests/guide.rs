@@ -18,6 +18,9 @@ struct Question {
     lang: String,
     card: String,
     aspect: String,
+    /// The question carries a term of another language than its main one.
+    #[serde(default)]
+    borrowed: bool,
 }
 
 fn questions() -> Vec<Question> {
@@ -90,6 +93,7 @@ fn accuracy_per_language_form() {
     let qs = questions();
     assert!(qs.len() >= 80, "only {} questions", qs.len());
     let mut rows: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut borrowed: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     for q in &qs {
         let expected_lang = lang(&q.lang).expect("known language code");
@@ -101,6 +105,17 @@ fn accuracy_per_language_form() {
             .map(|h| h.0.clone());
         let top1 = top.as_deref() == Some(q.card.as_str());
         let detected_aspect = guide.detect_aspect(&q.text).unwrap_or(Aspect::Overview);
+        // The first sentence said names the procedure answered.
+        let card = guide
+            .card(&q.card)
+            .expect("the expected card is in the pack");
+        let named_first = reply
+            .sentences()
+            .first()
+            .is_some_and(|s| card.named_in(&s.text, expected_lang));
+        if !named_first {
+            misses.push(format!("not named first: {}: {}", reply.text(), q.text));
+        }
         let (answered, lang_right) = match &reply {
             Reply::Answer(a) if a.card_id == q.card => {
                 if a.lang != expected_lang {
@@ -128,12 +143,30 @@ fn accuracy_per_language_form() {
                 q.aspect, detected_aspect, q.text
             ));
         }
-        rows.entry(q.form.clone())
-            .or_default()
-            .count(&[top1, answered, aspect_right, lang_right]);
+        rows.entry(q.form.clone()).or_default().count(&[
+            top1,
+            answered,
+            aspect_right,
+            lang_right,
+            named_first,
+        ]);
+        if q.borrowed {
+            borrowed
+                .entry(q.form.clone())
+                .or_default()
+                .count(&[answered, lang_right]);
+        }
     }
-    let checks = ["top-1 procedure", "answered right", "aspect", "language"];
+    let checks = [
+        "top-1 procedure",
+        "answered right",
+        "aspect",
+        "language",
+        "named first",
+    ];
     let total = print_table(&checks, &rows);
+    println!("\nQuestions carrying a term of another language:");
+    let with_term = print_table(&["answered right", "answer's language"], &borrowed);
     for m in &misses {
         println!("miss: {m}");
     }
@@ -141,6 +174,14 @@ fn accuracy_per_language_form() {
     // (see `out_of_scope_questions_are_refused`) must not refuse these.
     assert_eq!(total.pct(0), 100.0, "top-1 procedure");
     assert_eq!(total.pct(1), 100.0, "answered right");
+    assert_eq!(total.pct(4), 100.0, "named first");
+    for form in ["ar", "ary", "arabizi", "fr", "en"] {
+        let t = borrowed
+            .get(form)
+            .expect("borrowed-term questions in every form");
+        assert_eq!(t.pct(1), 100.0, "{form}: the answer's language");
+    }
+    assert!(with_term.n >= 10, "{} borrowed-term questions", with_term.n);
     for (form, r) in &rows {
         for (c, what) in checks.iter().enumerate().skip(2) {
             assert!(r.pct(c) >= 85.0, "{form}: {what} {:.0}%", r.pct(c));
@@ -348,6 +389,30 @@ fn guard_refuses_invented_facts() {
         guide.guard(&fee, &"mot ".repeat(400)),
         Err(GuardViolation::TooLong(_))
     ));
+}
+
+#[test]
+fn a_wording_that_names_another_procedure_is_refused() {
+    let guide = Guide::embedded();
+    let a = answer_for(&guide, "How much is the passport?");
+    assert_eq!(
+        guide.guard_facts(&a, "For the national ID card renewal, fill in the form."),
+        Err(GuardViolation::OtherProcedure(
+            "national ID card renewal".into()
+        ))
+    );
+    // The passport's own card names the national ID card: naming it is no other procedure.
+    assert_eq!(
+        guide.guard_facts(&a, "Bring the form and a copy of the national ID card."),
+        Ok(())
+    );
+    // The details of a passport answer name the passport before they start.
+    let mut dialogue = Dialogue::default();
+    guide.respond(&mut dialogue, "What documents for a passport?", None);
+    let details = guide.respond(&mut dialogue, "yes please", None);
+    let said = details.sentences();
+    assert_eq!(said[0].text, "For the passport:", "{said:?}");
+    assert_eq!(said[0].kind, aoun_guide::SentenceKind::Topic);
 }
 
 #[test]

@@ -258,3 +258,44 @@ fn a_fact_without_an_official_source_is_followed_by_check_at_the_office() {
     let more = details_answer(card("passport"), Aspect::Fee, Lang::En, &pack.phrases, "");
     assert_eq!(more.caution, None);
 }
+
+#[test]
+fn a_topic_must_name_its_card_and_a_card_without_one_is_led_by_its_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_pack(dir.path());
+    let card = dir.path().join("cards/passport.toml");
+    edit(
+        &card,
+        "en = \"For the passport:\"",
+        "en = \"For this paper:\"",
+    );
+    let errors = check_pack(dir.path()).expect_err("a topic without the card's name");
+    assert!(
+        errors.iter().any(|e| e.file == "cards/passport.toml"
+            && e.to_string()
+                .contains("the topic in en does not hold one of the card's names")),
+        "{errors:?}"
+    );
+
+    // A card made before cards had a topic is led by its first name.
+    let text = std::fs::read_to_string(&card).expect("read");
+    let start = text.find("[topic]").expect("a topic");
+    let end = start + text[start..].find("[overview]").expect("an overview");
+    std::fs::write(&card, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    let guide = Guide::load(dir.path()).expect("an older card is still valid");
+    let reply = guide.respond(
+        &mut Dialogue::default(),
+        "What documents for a passport?",
+        None,
+    );
+    let Reply::Answer(answer) = reply else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(answer.topic.as_deref(), Some("Passport:"));
+    let reply = guide.respond(
+        &mut Dialogue::default(),
+        "Quels papiers pour le passeport ?",
+        None,
+    );
+    assert!(reply.text().starts_with("Passeport : "), "{}", reply.text());
+}

@@ -194,7 +194,7 @@ impl Mind {
         }
     }
 
-    /// Words `answer`. The card's first sentence goes at once: it states what was asked, and
+    /// Words `answer`, after its topic when it has one. The card's first sentence goes at once: it states what was asked, and
     /// nobody waits for the model to say it. The language model, when it speaks the language,
     /// words the rest of the card's answer as a continuation of that sentence, each of its
     /// sentences checked by the guard while the ones before are being said; otherwise, or when
@@ -208,6 +208,9 @@ impl Mind {
         timings: &mut StageTimings,
         said: &mut Said<'_>,
     ) {
+        if let Some(topic) = answer.topic_sentence() {
+            said.say(topic);
+        }
         let card = Sentence::all(&answer.text, SentenceKind::Card);
         if let Some((first, rest)) = card.split_first() {
             said.say(first.clone());
