@@ -10,6 +10,9 @@ const paper = '<path d="M12 5h17l9 9v29H12z" fill="none" stroke="currentColor" s
 const baby = '<circle cx="24" cy="22" r="5" fill="currentColor"/><path d="M16 37c1-6 4-9 8-9s7 3 8 9z" fill="currentColor"/>';
 const cross = '<path d="M20 14h8v7h7v8h-7v7h-8v-7h-7v-8h7z" fill="currentColor"/>';
 const scales = '<path d="M24 6v34M12 40h24M8 14h32" stroke="currentColor" stroke-width="3" stroke-linecap="round"/><path d="M8 14l-5 12h10zM40 14l-5 12h10z" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linejoin="round"/>';
+const booklet = '<rect x="8" y="5" width="32" height="38" rx="3" fill="none" stroke="currentColor" stroke-width="3"/>' + '<circle cx="19" cy="19" r="4" fill="currentColor"/><circle cx="29" cy="19" r="4" fill="currentColor"/><circle cx="24" cy="29" r="3" fill="currentColor"/><path d="M12 38h24" stroke="currentColor" stroke-width="3"/>';
+const copy = '<path d="M4 11v34h28" fill="none" stroke="currentColor" stroke-width="3"/>';
+const people = '<circle cx="18" cy="22" r="4" fill="currentColor"/><circle cx="30" cy="22" r="4" fill="currentColor"/><path d="M11 37c1-5 4-7 7-7s6 2 7 7zM23 37c1-5 4-7 7-7s6 2 7 7z" fill="currentColor"/>';
 const heart = '<path d="M24 40S6 29 6 17a9 9 0 0 1 18-3 9 9 0 0 1 18 3c0 12-18 23-18 23z" fill="currentColor"/>';
 
 /** Pictures of the guide's procedures, by card id. */
@@ -18,11 +21,13 @@ export const PROCEDURE_ICONS: Record<string, string> = {
   cnie_renewal: card + face + '<path d="M31 18a7 7 0 1 1-2 9" fill="none" stroke="currentColor" stroke-width="3"/><path d="M33 13v6h-6" fill="none" stroke="currentColor" stroke-width="3"/>',
   passport: '<rect x="10" y="5" width="28" height="38" rx="3" fill="none" stroke="currentColor" stroke-width="3"/><circle cx="24" cy="21" r="7" fill="none" stroke="currentColor" stroke-width="2.5"/><path d="M17 21h14M24 14c-3 4-3 10 0 14M24 14c3 4 3 10 0 14M17 35h14" stroke="currentColor" stroke-width="2" fill="none"/>',
   birth_extract: paper + baby,
-  birth_full_copy: paper + baby + '<path d="M6 11v34h26" fill="none" stroke="currentColor" stroke-width="3"/>',
-  family_booklet: '<rect x="8" y="5" width="32" height="38" rx="3" fill="none" stroke="currentColor" stroke-width="3"/>' + '<circle cx="19" cy="19" r="4" fill="currentColor"/><circle cx="29" cy="19" r="4" fill="currentColor"/><circle cx="24" cy="29" r="3" fill="currentColor"/><path d="M12 38h24" stroke="currentColor" stroke-width="3"/>',
+  birth_full_copy: paper + baby + copy,
+  family_booklet: booklet,
+  family_booklet_duplicate: booklet + copy,
   marriage_file: '<circle cx="18" cy="26" r="10" fill="none" stroke="currentColor" stroke-width="3"/><circle cx="30" cy="26" r="10" fill="none" stroke="currentColor" stroke-width="3"/><path d="M21 8l3 4 3-4" fill="none" stroke="currentColor" stroke-width="3"/>',
   residence_certificate: '<path d="M6 23L24 8l18 15" fill="none" stroke="currentColor" stroke-width="3" stroke-linejoin="round"/><path d="M11 21v20h26V21" fill="none" stroke="currentColor" stroke-width="3"/><rect x="20" y="29" width="8" height="12" fill="currentColor"/>',
   life_certificate: heart,
+  rsu_registration: '<rect x="8" y="7" width="32" height="37" rx="3" fill="none" stroke="currentColor" stroke-width="3"/><rect x="18" y="3" width="12" height="7" rx="2" fill="currentColor"/>' + people,
   amo: cross + '<rect x="5" y="5" width="38" height="38" rx="8" fill="none" stroke="currentColor" stroke-width="3"/>',
   amo_tadamon: cross + '<path d="M4 40c6-6 12-6 20 0s14 6 20 0" fill="none" stroke="currentColor" stroke-width="3"/>',
   cnss_registration: '<path d="M24 4l16 6v12c0 10-7 18-16 22C15 40 8 32 8 22V10z" fill="none" stroke="currentColor" stroke-width="3" stroke-linejoin="round"/><path d="M17 24l5 5 9-10" fill="none" stroke="currentColor" stroke-width="3"/>',

@@ -179,6 +179,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../assets/guide/cards/family_booklet.toml"),
     ),
     (
+        "cards/family_booklet_duplicate.toml",
+        include_str!("../../../assets/guide/cards/family_booklet_duplicate.toml"),
+    ),
+    (
         "cards/life_certificate.toml",
         include_str!("../../../assets/guide/cards/life_certificate.toml"),
     ),
@@ -197,6 +201,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "cards/residence_certificate.toml",
         include_str!("../../../assets/guide/cards/residence_certificate.toml"),
+    ),
+    (
+        "cards/rsu_registration.toml",
+        include_str!("../../../assets/guide/cards/rsu_registration.toml"),
     ),
     (
         "cards/signature_legalisation.toml",

@@ -36,11 +36,13 @@ pub enum Aspect {
     Steps,
     /// The online alternative.
     Online,
+    /// How long the paper stays valid.
+    Validity,
 }
 
 impl Aspect {
     /// Every aspect a fact can carry (all but [`Aspect::Overview`]).
-    pub const FACTS: [Aspect; 7] = [
+    pub const FACTS: [Aspect; 8] = [
         Aspect::Documents,
         Aspect::Fee,
         Aspect::Place,
@@ -48,10 +50,11 @@ impl Aspect {
         Aspect::Delay,
         Aspect::Steps,
         Aspect::Online,
+        Aspect::Validity,
     ];
 
     /// The name used in the pack files: `documents`, `fee`, `place`, `hours`, `delay`,
-    /// `steps`, `online` (and `overview`).
+    /// `steps`, `online`, `validity` (and `overview`).
     pub fn name(self) -> &'static str {
         match self {
             Aspect::Overview => "overview",
@@ -62,6 +65,7 @@ impl Aspect {
             Aspect::Delay => "delay",
             Aspect::Steps => "steps",
             Aspect::Online => "online",
+            Aspect::Validity => "validity",
         }
     }
 

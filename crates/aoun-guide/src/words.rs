@@ -220,12 +220,20 @@ pub(crate) fn check(src: &Source, errors: &mut Vec<PackError>) -> Option<Words> 
         });
     }
     for aspect in Aspect::FACTS {
-        if !aspects.iter().any(|a| a.aspect == aspect) {
-            errors.push(PackError::invalid(
+        if aspects.iter().any(|a| a.aspect == aspect) {
+            continue;
+        }
+        // A words file made before an aspect existed understands it with the shipped cues.
+        match shipped_cues(aspect) {
+            Some(shipped) => {
+                ignored.extend(shipped.cues.iter().filter(|c| !c.contains(' ')).cloned());
+                aspects.push(shipped);
+            }
+            None => errors.push(PackError::invalid(
                 &src.name,
                 1,
                 format!("the aspect '{aspect}' has no [[aspect]] table, and every aspect needs its cues"),
-            ));
+            )),
         }
     }
 
@@ -234,6 +242,27 @@ pub(crate) fn check(src: &Source, errors: &mut Vec<PackError>) -> Option<Words> 
         aspects,
         cue_prefixes,
         generic,
+    })
+}
+
+/// The cues shipped with Aoun for one aspect, if its words file has them.
+fn shipped_cues(aspect: Aspect) -> Option<AspectCues> {
+    let src = Source {
+        name: FILE.into(),
+        text: BUILT_IN.into(),
+    };
+    let raw = pack::parse::<RawWords>(&src).ok()?;
+    let table = raw
+        .aspect
+        .iter()
+        .map(Spanned::get_ref)
+        .find(|a| a.aspect.get_ref() == aspect.name())?;
+    let mut errors = Vec::new();
+    let cues = normalized_list(&src, "cues", &table.cues, true, &mut errors);
+    Some(AspectCues {
+        aspect,
+        weight: *table.weight.get_ref(),
+        cues,
     })
 }
 
@@ -363,10 +392,27 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_or_repeated_aspect_is_an_error() {
+    fn a_repeated_aspect_is_an_error() {
         let errors = errors_with("aspect = \"online\"", "aspect = \"fee\"");
         assert_error(&errors, "the aspect 'fee' has a second [[aspect]] table");
-        assert_error(&errors, "the aspect 'online' has no [[aspect]] table");
+    }
+
+    #[test]
+    fn an_aspect_left_out_is_understood_with_the_shipped_cues() {
+        let mut src = shipped();
+        let table = src.text.find("[[aspect]]\naspect = \"validity\"").unwrap();
+        let end = src.text[table + 1..]
+            .find("[[aspect]]")
+            .map_or(src.text.len(), |i| table + 1 + i);
+        src.text.replace_range(table..end, "");
+        assert!(!src.text.contains("aspect = \"validity\""));
+        let mut errors = Vec::new();
+        let words = check(&src, &mut errors).expect("a words file without one aspect");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            words.detect_aspect("combien d'années le passeport est valable"),
+            Some(Aspect::Validity)
+        );
     }
 
     #[test]
