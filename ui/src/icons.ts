@@ -18,6 +18,7 @@ const heart = '<path d="M24 40S6 29 6 17a9 9 0 0 1 18-3 9 9 0 0 1 18 3c0 12-18 2
 /** Pictures of the guide's procedures, by card id. */
 export const PROCEDURE_ICONS: Record<string, string> = {
   cnie_first: card + face + lines,
+  cnie_lost: card + face + '<path d="M29 19a4 4 0 1 1 6 3c-1.5 1-2 2-2 4M33 31v1" fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round"/>',
   cnie_renewal: card + face + '<path d="M31 18a7 7 0 1 1-2 9" fill="none" stroke="currentColor" stroke-width="3"/><path d="M33 13v6h-6" fill="none" stroke="currentColor" stroke-width="3"/>',
   passport: '<rect x="10" y="5" width="28" height="38" rx="3" fill="none" stroke="currentColor" stroke-width="3"/><circle cx="24" cy="21" r="7" fill="none" stroke="currentColor" stroke-width="2.5"/><path d="M17 21h14M24 14c-3 4-3 10 0 14M24 14c3 4 3 10 0 14M17 35h14" stroke="currentColor" stroke-width="2" fill="none"/>',
   birth_extract: paper + baby,

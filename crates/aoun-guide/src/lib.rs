@@ -155,6 +155,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../assets/guide/cards/cnie_first.toml"),
     ),
     (
+        "cards/cnie_lost.toml",
+        include_str!("../../../assets/guide/cards/cnie_lost.toml"),
+    ),
+    (
         "cards/cnie_renewal.toml",
         include_str!("../../../assets/guide/cards/cnie_renewal.toml"),
     ),
