@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn memory_growth_compares_the_peaks_of_the_two_halves() {
-        let step_then_flat = [325, 333, 385, 383, 385, 386, 376, 388, 387, 362].map(Some);
+        let step_then_flat = [325, 333, 385, 386, 383, 385, 376, 388, 387, 362].map(Some);
         assert_eq!(steady_growth_percent(&step_then_flat), Some(0.5));
         let leak = [300, 310, 320, 330, 340, 350].map(Some);
         assert_eq!(steady_growth_percent(&leak), Some(9.4));

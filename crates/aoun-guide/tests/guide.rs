@@ -297,6 +297,14 @@ fn every_template_answer_passes_the_guard() {
                     card.id,
                     d.text
                 );
+                // What the language model reads before its first word stays short.
+                let prompt = guide.grounded_prompt(&d).expect("the card is in the pack");
+                assert!(
+                    prompt.user.chars().count() <= 2000,
+                    "{} {aspect} {lang}: {}",
+                    card.id,
+                    prompt.user
+                );
                 checked += 2;
             }
         }
