@@ -38,6 +38,10 @@ pub enum BenchCommand {
         /// Python with llama-cpp-python installed, for the peer.
         #[arg(long, value_name = "PYTHON")]
         peer_python: Option<PathBuf>,
+        /// Where the model runs, as for the desk: a GPU that is absent, or that this build
+        /// lacks, falls back to the CPU with one sentence.
+        #[arg(long, value_enum, value_name = "DEVICE", default_value_t = aoun_desk::DeviceChoice::Auto)]
+        device: aoun_desk::DeviceChoice,
     },
     /// Many turns in a row: resident memory after a warm-up and at the end, as JSON.
     Soak {
@@ -131,7 +135,16 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
             gen_tokens,
             repeats,
             peer_python,
-        } => return llm(prompt_tokens, gen_tokens, repeats, peer_python, models_dir),
+            device,
+        } => {
+            let runs = LlmRuns {
+                prompt_tokens,
+                gen_tokens,
+                repeats,
+                device,
+            };
+            return llm(runs, peer_python, models_dir);
+        }
         BenchCommand::Soak {
             turns,
             warmup,
@@ -179,18 +192,34 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
     Ok(())
 }
 
-/// Tokens per second of Aoun's language model, and of llama.cpp when a peer Python is given.
-fn llm(
+/// What `aoun bench llm` runs: prompt and generation lengths, runs, and the device.
+struct LlmRuns {
     prompt_tokens: usize,
     gen_tokens: usize,
     repeats: usize,
+    device: aoun_desk::DeviceChoice,
+}
+
+/// Tokens per second of Aoun's language model, and of llama.cpp when a peer Python is given.
+fn llm(
+    runs: LlmRuns,
     peer_python: Option<PathBuf>,
     models_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     use aoun_llm::{ChatMessage, GenerateOptions, LanguageModel, Role};
+    let LlmRuns {
+        prompt_tokens,
+        gen_tokens,
+        repeats,
+        device,
+    } = runs;
     let store = aoun_models::ModelStore::open(models_dir)?;
     let gguf = store.verified_path("smollm2-135m-instruct")?;
-    let mut model = aoun_llm::GgufModel::load(&gguf, candle_core::Device::Cpu)?;
+    let (device, device_name, fallback) = aoun_desk::for_language_model(device);
+    if let Some(sentence) = fallback {
+        eprintln!("aoun: {sentence}");
+    }
+    let mut model = aoun_llm::GgufModel::load(&gguf, device)?;
     let filler = "The office opens in the morning and closes in the afternoon. ";
     let words = filler.repeat(prompt_tokens / 10 + 1);
     let options = GenerateOptions {
@@ -249,6 +278,7 @@ fn llm(
         serde_json::to_string_pretty(&json!({
             "bench": "llm",
             "model": gguf,
+            "device": device_name,
             "prompt_tokens": prompt_tokens,
             "aoun_candle": {
                 "prompt_tok_s": median_p95(&mut prompt_rates),

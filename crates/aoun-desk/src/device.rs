@@ -93,9 +93,7 @@ pub(crate) fn for_speech(choice: DeviceChoice) -> (bool, i32, String, Option<Str
 }
 
 /// The candle device for `choice`, what it is called, and the fallback sentence if any.
-pub(crate) fn for_language_model(
-    choice: DeviceChoice,
-) -> (candle_core::Device, String, Option<String>) {
+pub fn for_language_model(choice: DeviceChoice) -> (candle_core::Device, String, Option<String>) {
     let cpu = |why: Option<String>| (candle_core::Device::Cpu, "cpu".to_string(), why);
     let cuda = || candle_core::Device::new_cuda(0);
     let metal = || candle_core::Device::new_metal(0);

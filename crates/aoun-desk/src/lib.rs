@@ -27,7 +27,7 @@ mod device;
 mod memory;
 mod update;
 
-pub use device::{DeviceChoice, Devices};
+pub use device::{for_language_model, DeviceChoice, Devices};
 pub use update::{
     install_guide, install_update, installed_guide, installed_guide_dir, sign_update, Installed,
     GUIDE_DIR_ENV,
