@@ -107,13 +107,26 @@ EOF
 say "checking: nvcc -arch=sm_80 -c"
 "$ROOT/bin/nvcc" -arch=sm_80 -c "$check/k.cu" -o "$check/k.o"
 
-release="$("$ROOT/bin/nvcc" --version | grep -i release)"
-cat <<EOF
-cuda-toolkit: done, $release
-Add to the environment (the last two: whisper-rs searches only /usr/local/cuda for the libraries,
-and programs built against them load them from there):
+# The GPUs a build targets. whisper.cpp (ggml) reads CMAKE_CUDA_ARCHITECTURES only when it is
+# set before its own default list, hence a CMake toolchain file: machine code for sm_86, sm_89
+# and sm_90, and compute_80 PTX that the driver compiles for any newer GPU. candle's kernels are
+# built as PTX for the one capability in CUDA_COMPUTE_CAP.
+cat >"$ROOT/cuda-architectures.cmake" <<'EOF'
+set(CMAKE_CUDA_ARCHITECTURES "80-virtual;86-real;89-real;90-real" CACHE STRING "GPU architectures")
+EOF
+
+# One file to source before a CUDA build. whisper-rs searches only /usr/local/cuda for the
+# libraries (LIBRARY_PATH), and programs built against them load them from here.
+cat >"$ROOT/env.sh" <<EOF
 export CUDA_ROOT="$ROOT"
+export CUDA_HOME="\$CUDA_ROOT"
 export PATH="\$CUDA_ROOT/bin:\$PATH"
 export LIBRARY_PATH="\$CUDA_ROOT/lib64:\$CUDA_ROOT/lib64/stubs\${LIBRARY_PATH:+:\$LIBRARY_PATH}"
 export LD_LIBRARY_PATH="\$CUDA_ROOT/lib64\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+export CUDA_COMPUTE_CAP=80
+export CMAKE_TOOLCHAIN_FILE="\$CUDA_ROOT/cuda-architectures.cmake"
 EOF
+
+release="$("$ROOT/bin/nvcc" --version | grep -i release)"
+say "done, $release"
+say "before a CUDA build: source $ROOT/env.sh"
