@@ -72,24 +72,35 @@ for so in "$ROOT"/lib/lib*.so.*; do
   [[ -e "$link" ]] || { ln -s "$file" "$link"; say "lib64/${link##*/} -> $file"; }
 done
 
-# No wheel carries the driver's link stub, and both candle (cudarc, linked dynamically) and
+# No wheel carries the driver's library, and both candle (cudarc, linked dynamically) and
 # whisper.cpp link -lcuda. Every cu* name in cuda.h (with its _v2.., _ptds and _ptsz forms) and in
-# the cuda*Typedefs.h headers (cuProfilerInitialize, the GL/EGL/VDPAU calls) as an empty function
-# is enough to link; the soname makes programs load the driver's libcuda.so.1.
-stub="$ROOT/lib/stubs/libcuda.so"
-if [[ ! -e "$stub" ]]; then
-  cc="$(command -v cc || command -v gcc || true)"
-  [[ -n "$cc" ]] \
-    || { echo "cuda-toolkit.sh: no C compiler (cc) found; nvcc needs one too, install gcc first." >&2; exit 1; }
-  say "building lib64/stubs/libcuda.so"
-  mkdir -p "$ROOT/lib/stubs"
+# the cuda*Typedefs.h headers (cuProfilerInitialize, the GL/EGL/VDPAU calls) as a function is
+# enough; the soname makes programs load the driver's libcuda.so.1. Two are built from the names:
+# - lib64/stubs/libcuda.so, empty functions, to link against;
+# - no-driver/libcuda.so.1, whose every call answers CUDA_ERROR_NO_DEVICE (100), to try a CUDA
+#   build on a machine without a driver (the engines then fall back to the CPU). Only there: on
+#   the library path it would hide a real driver.
+driver_library() { # $1: output, $2: the body of each function
+  local names="$ROOT/.driver-names.c"
   {
     cat "$ROOT/include/cuda.h"
     "$cc" -E -P -DCUDA_API_PER_THREAD_DEFAULT_STREAM -I"$ROOT/include" "$ROOT/include/cuda.h"
     grep -ohE '\bPFN_cu[A-Z][A-Za-z0-9_]*_v[0-9]+' "$ROOT"/include/cuda*Typedefs.h | sed -E 's/^PFN_//; s/_v[0-9]+$//'
-  } | grep -oE '\bcu[A-Z][A-Za-z0-9_]*' | sort -u | sed 's/.*/void &(void) {}/' >"$ROOT/lib/stubs/libcuda.c"
-  "$cc" -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$stub" "$ROOT/lib/stubs/libcuda.c"
-  rm "$ROOT/lib/stubs/libcuda.c"
+  } | grep -oE '\bcu[A-Z][A-Za-z0-9_]*' | sort -u | sed "s/.*/$2/" >"$names"
+  mkdir -p "$(dirname "$1")"
+  "$cc" -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$1" "$names"
+  rm "$names"
+}
+cc="$(command -v cc || command -v gcc || true)"
+[[ -n "$cc" ]] \
+  || { echo "cuda-toolkit.sh: no C compiler (cc) found; nvcc needs one too, install gcc first." >&2; exit 1; }
+if [[ ! -e "$ROOT/lib/stubs/libcuda.so" ]]; then
+  say "building lib64/stubs/libcuda.so"
+  driver_library "$ROOT/lib/stubs/libcuda.so" 'void &(void) {}'
+fi
+if [[ ! -e "$ROOT/no-driver/libcuda.so.1" ]]; then
+  say "building no-driver/libcuda.so.1"
+  driver_library "$ROOT/no-driver/libcuda.so.1" 'int &(void) { return 100; }'
 fi
 
 # A kernel through the whole chain (cudafe++, cicc, ptxas, fatbinary, the host compiler) proves

@@ -178,3 +178,65 @@ fn a_spoken_question_on_an_absent_gpu_is_heard_and_answered_on_the_cpu() {
     assert!(report["answer"]["text"].as_str().unwrap().contains("500"));
     assert!(wav.is_file());
 }
+
+/// The CUDA build, when there is one (`scripts/cuda-toolkit.sh`, then the build the README
+/// gives, into `target/cuda`), on a machine without an NVIDIA driver: with the toolkit's
+/// libraries and its stand-in for the driver, it starts; `auto` is the CPU without a word,
+/// `cuda` falls back with its one sentence, and both answer with the language model. Where
+/// there is no CUDA build, or a driver is present (`scripts/gpu-check.sh` measures that
+/// machine), there is nothing to check.
+#[test]
+fn the_cuda_build_answers_on_the_cpu_of_a_machine_without_a_driver() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let binary = workspace.join("target/cuda/release/aoun");
+    let toolkit = std::env::var_os("CUDA_ROOT")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| std::path::Path::new(&home).join(".local/share/aoun/cuda-13.0"))
+        });
+    let Some(toolkit) = toolkit.filter(|t| t.join("no-driver/libcuda.so.1").is_file()) else {
+        eprintln!("no CUDA toolkit from scripts/cuda-toolkit.sh: nothing to check");
+        return;
+    };
+    if !binary.is_file() || std::path::Path::new("/dev/nvidiactl").exists() {
+        eprintln!("no CUDA build in target/cuda, or an NVIDIA driver is present: nothing to check");
+        return;
+    }
+    let libraries = format!(
+        "{}:{}",
+        toolkit.join("no-driver").display(),
+        toolkit.join("lib64").display()
+    );
+    let ask = |device: &str| {
+        Command::new(&binary)
+            .args(["ask", "--json", "--device", device])
+            .arg("How long does it take to get a passport?")
+            .env("LD_LIBRARY_PATH", &libraries)
+            .output()
+            .expect("run the CUDA build")
+    };
+    for (device, sentences) in [("auto", 0), ("cuda", 1)] {
+        let output = ask(device);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{device}: {stderr}");
+        // One sentence, without the backtrace candle's error may carry.
+        assert!(!stderr.contains("candle_core::"), "{device}: {stderr}");
+        let said = said(&output);
+        assert_eq!(said.len(), sentences, "{device}: {said:?}");
+        if let Some(sentence) = said.first() {
+            assert!(
+                sentence.starts_with("aoun: the language model runs on the CPU: no CUDA GPU"),
+                "{sentence}"
+            );
+        }
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["devices"]["language_model"], "cpu", "{report}");
+        assert!(
+            report["answer"]["generated_tokens"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
+            "the language model ran: {report}"
+        );
+    }
+}

@@ -120,6 +120,9 @@ pub fn for_language_model(choice: DeviceChoice) -> (candle_core::Device, String,
     match opened {
         Ok(device) => (device, format!("{}:0", choice.name()), None),
         Err(e) => {
+            // candle's error may carry a backtrace on the lines after its message.
+            let e = e.to_string();
+            let e = e.lines().next().unwrap_or_default().trim();
             let why = choice.unusable(
                 feature_built,
                 format!("no {} GPU could be opened ({e})", choice.display()),
