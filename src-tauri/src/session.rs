@@ -246,7 +246,12 @@ impl Worker {
         let Some(desk) = self.load(models_dir, &retry) else {
             return;
         };
-        let degraded = desk.problems.clone();
+        let degraded: Vec<String> = desk
+            .fallbacks
+            .iter()
+            .chain(&desk.problems)
+            .cloned()
+            .collect();
         let voices = desk.voices.clone();
         self.update(|s| {
             s.voices = voices;

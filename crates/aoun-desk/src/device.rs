@@ -132,15 +132,15 @@ pub fn for_language_model(choice: DeviceChoice) -> (candle_core::Device, String,
     }
 }
 
-/// Says a fallback to the CPU (one sentence) where load problems are said.
+/// Says a fallback to the CPU (one sentence) where load problems are said, and notes it.
 pub(crate) fn tell_fallback(
     sentence: Option<String>,
-    problems: &mut Vec<String>,
+    fallbacks: &mut Vec<String>,
     progress: &mut dyn LoadProgress,
 ) {
     if let Some(sentence) = sentence {
         tracing::warn!(%sentence, "device");
         progress.degraded(&sentence);
-        problems.push(sentence);
+        fallbacks.push(sentence);
     }
 }

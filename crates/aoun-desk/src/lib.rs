@@ -146,6 +146,9 @@ pub struct Desk {
     pub store: Option<ModelStore>,
     /// What speaks each language, and why.
     pub voices: Vec<VoiceInfo>,
+    /// Engines that run on the CPU instead of the GPU asked for, each one sentence: they
+    /// loaded, so a measurement on this desk is still of the whole pipeline.
+    pub fallbacks: Vec<String>,
     /// Engines that could not be loaded, each one sentence saying what works instead.
     pub problems: Vec<String>,
     /// What each engine runs on.
@@ -411,13 +414,14 @@ fn load_phraser_or_degrade(
     store: &ModelStore,
     setup: &Setup,
     progress: &mut dyn LoadProgress,
+    fallbacks: &mut Vec<String>,
     problems: &mut Vec<String>,
 ) -> anyhow::Result<LanguageModelLoad> {
     if setup.no_llm {
         return Ok(LanguageModelLoad::default());
     }
     let (device, shown, fallback) = device::for_language_model(setup.device);
-    device::tell_fallback(fallback, problems, progress);
+    device::tell_fallback(fallback, fallbacks, progress);
     match load_phraser(store, setup, device, progress) {
         Ok(loaded) => Ok(LanguageModelLoad {
             device: Some(shown),
@@ -574,8 +578,8 @@ pub fn load(
     // A damaged or missing engine leaves the others working: without speech recognition
     // pictures and typed questions still answer, without the language model the card's own
     // words answer, without voices answers are shown as text.
-    let mut problems = Vec::new();
-    device::tell_fallback(fallback, &mut problems, progress);
+    let (mut fallbacks, mut problems) = (Vec::new(), Vec::new());
+    device::tell_fallback(fallback, &mut fallbacks, progress);
     let (stt, stt_ms): (Box<dyn aoun_stt::SpeechToText>, u64) =
         match step(Engine::SpeechRecognition, progress, || {
             Ok(WhisperStt::load(&store.verified_path(STT_MODEL)?, options)?)
@@ -601,7 +605,7 @@ pub fn load(
                 )
             }
         };
-    let llm = load_phraser_or_degrade(&store, setup, progress, &mut problems)?;
+    let llm = load_phraser_or_degrade(&store, setup, progress, &mut fallbacks, &mut problems)?;
     devices.language_model = llm.device;
     let phraser = llm.phraser;
     let ((voices, voice_infos), tts_ms) =
@@ -630,6 +634,7 @@ pub fn load(
         },
         store: Some(store),
         voices: voice_infos,
+        fallbacks,
         problems,
         devices,
         server_answers: llm.server_answers,
@@ -691,12 +696,12 @@ pub fn load_for_text(
     progress: &mut dyn LoadProgress,
 ) -> anyhow::Result<Desk> {
     let guide = guide(setup)?;
-    let mut problems = Vec::new();
+    let (mut fallbacks, mut problems) = (Vec::new(), Vec::new());
     let llm = if setup.no_llm {
         LanguageModelLoad::default()
     } else {
         let store = ModelStore::open(models_dir)?;
-        load_phraser_or_degrade(&store, setup, progress, &mut problems)?
+        load_phraser_or_degrade(&store, setup, progress, &mut fallbacks, &mut problems)?
     };
     let phraser = llm.phraser;
     let llm_ms = phraser.as_ref().map(|(_, ms)| *ms);
@@ -715,6 +720,7 @@ pub fn load_for_text(
         },
         store: None,
         voices: Vec::new(),
+        fallbacks,
         problems,
         devices: Devices {
             language_model: llm.device,
