@@ -195,7 +195,7 @@ impl Phrasings {
     }
 
     /// The phrases of a language: Arabic and Darija (in both scripts) share theirs.
-    pub fn of(&self, lang: Lang) -> impl Iterator<Item = &String> {
+    fn of(&self, lang: Lang) -> impl Iterator<Item = &String> {
         let empty: &[String] = &[];
         let lists: [&[String]; 3] = match lang {
             Lang::Ar => [&self.ar, &self.ary, empty],
@@ -204,6 +204,18 @@ impl Phrasings {
             Lang::En => [&self.en, empty, empty],
         };
         lists.into_iter().flatten()
+    }
+
+    /// True when `text`, in `lang`, holds one of these phrases of that language (Arabic and
+    /// Darija share theirs). A web address is no name: "passeport.ma" does not name the
+    /// passport to an English listener.
+    pub fn named_in(&self, text: &str, lang: Lang) -> bool {
+        let mut text = text.to_lowercase();
+        for site in websites_in(&text) {
+            text = text.replace(&site, " ");
+        }
+        let norm = normalize(&text);
+        self.of(lang).any(|name| term_in(&norm, name))
     }
 
     /// The first phrase for a language (Darija falls back to Arabic), if any.
@@ -276,15 +288,9 @@ impl Card {
     }
 
     /// True when `text`, in `lang`, names this procedure by one of its names in that language
-    /// (Arabic and Darija share theirs). A web address is no name: "passeport.ma" does not
-    /// name the passport to an English listener.
+    /// (see [`Phrasings::named_in`]).
     pub fn named_in(&self, text: &str, lang: Lang) -> bool {
-        let mut text = text.to_lowercase();
-        for site in websites_in(&text) {
-            text = text.replace(&site, " ");
-        }
-        let norm = normalize(&text);
-        self.names.of(lang).any(|name| term_in(&norm, name))
+        self.names.named_in(text, lang)
     }
 }
 
@@ -926,16 +932,13 @@ fn check_topic(
     errors: &mut Vec<PackError>,
 ) {
     for (l, text) in topic.all() {
-        let norm = normalize(text);
-        let problem = if norm.is_empty() {
+        let problem = if normalize(text).is_empty() {
             Some("is empty".to_string())
         } else if text.chars().count() > MAX_TOPIC_CHARS {
             Some(format!("is longer than {MAX_TOPIC_CHARS} characters"))
         } else if text.chars().any(|c| c.is_ascii_digit()) {
             Some("holds a number, which only a card fact may state".to_string())
-        } else if !Lang::from_whisper_code(l)
-            .is_some_and(|lang| names.of(lang).any(|n| term_in(&norm, n)))
-        {
+        } else if !Lang::from_whisper_code(l).is_some_and(|lang| names.named_in(text, lang)) {
             Some("does not hold one of the card's names".to_string())
         } else {
             None
