@@ -385,17 +385,22 @@ fn allowed(card: &Card) -> Allowed {
 /// needs). A rewording that names another procedure answers another question.
 pub fn other_procedure<'a>(card: &Card, cards: &'a [Card], text: &str) -> Option<&'a str> {
     let norm = normalize(text);
+    let mut named = cards
+        .iter()
+        .filter(|other| other.id != card.id)
+        .flat_map(|other| other.names.all())
+        .filter(|name| term_in(&norm, name))
+        .peekable();
+    // Most sentences name no other procedure: the card's own texts are read only for one
+    // that does, since this runs on every sentence a model writes.
+    named.peek()?;
     let own: Vec<String> = card_templates(card)
         .into_iter()
         .map(|(_, t)| normalize(t))
         .collect();
-    cards
-        .iter()
-        .filter(|other| other.id != card.id)
-        .flat_map(|other| other.names.all())
+    named
         .find(|name| {
-            term_in(&norm, name)
-                && !Lang::ALL.into_iter().any(|lang| card.named_in(name, lang))
+            !Lang::ALL.into_iter().any(|lang| card.named_in(name, lang))
                 && !own.iter().any(|t| term_in(t, name))
         })
         .map(String::as_str)
