@@ -137,13 +137,14 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
             peer_python,
             device,
         } => {
-            let runs = LlmRuns {
+            return llm(
                 prompt_tokens,
                 gen_tokens,
                 repeats,
                 device,
-            };
-            return llm(runs, peer_python, models_dir);
+                peer_python,
+                models_dir,
+            )
         }
         BenchCommand::Soak {
             turns,
@@ -192,27 +193,17 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
     Ok(())
 }
 
-/// What `aoun bench llm` runs: prompt and generation lengths, runs, and the device.
-struct LlmRuns {
+/// Tokens per second of Aoun's language model on `device`, and of llama.cpp when a peer
+/// Python is given.
+fn llm(
     prompt_tokens: usize,
     gen_tokens: usize,
     repeats: usize,
     device: aoun_desk::DeviceChoice,
-}
-
-/// Tokens per second of Aoun's language model, and of llama.cpp when a peer Python is given.
-fn llm(
-    runs: LlmRuns,
     peer_python: Option<PathBuf>,
     models_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     use aoun_llm::{ChatMessage, GenerateOptions, LanguageModel, Role};
-    let LlmRuns {
-        prompt_tokens,
-        gen_tokens,
-        repeats,
-        device,
-    } = runs;
     let store = aoun_models::ModelStore::open(models_dir)?;
     let gguf = store.verified_path("smollm2-135m-instruct")?;
     let (device, device_name, fallback) = aoun_desk::for_language_model(device);
