@@ -5,15 +5,18 @@
 //! For a live conversation it offers:
 //! - [`AudioSource`]: a microphone yielding fixed 16 kHz frames ([`CpalSource`] for the real one,
 //!   [`WavSource`] to simulate one from a [`Timeline`] of clips, optionally hearing the
-//!   loudspeaker's echo);
+//!   loudspeaker through a simulated [`Room`]);
+//! - [`EchoCanceller`]: removes the loudspeaker's echo from the microphone;
 //! - [`AudioSink`]: a loudspeaker with a queue and a cloneable [`PlaybackControl`] that stops it
 //!   at once and exposes what it is playing ([`CpalSink`], or [`WavSink`] which records);
 //! - [`Vad`] ([`SileroVad`], [`EnergyVad`]) and an [`Endpointer`] that cuts speech into
 //!   [`Utterance`]s.
 
 mod device;
+mod echo;
 mod endpoint;
 mod resample;
+mod room;
 mod sink;
 mod source;
 mod turn;
@@ -21,8 +24,10 @@ mod vad;
 mod wav;
 
 pub use device::{CpalSink, CpalSource, DeviceError, DeviceKind, STALL_TIMEOUT};
+pub use echo::EchoCanceller;
 pub use endpoint::{EndpointConfig, EndpointEvent, EndpointState, Endpointer, Utterance};
 pub use resample::{resample, StreamResampler};
+pub use room::{Room, RoomNoise, RoomSpec};
 pub use sink::{
     AudioSink, PlaybackControl, PlayedClip, WavSink, MONITOR_SECONDS, WAV_SINK_MAX_SECONDS,
 };

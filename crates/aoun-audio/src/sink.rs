@@ -58,6 +58,8 @@ struct QueueState {
     recent: VecDeque<f32>,
     /// Fraction of a speech-rate sample owed to `recent` while idle.
     idle_carry: f64,
+    /// Speech-rate samples of output (silences included) since the sink opened.
+    monitored: u64,
     history: Vec<PlayedClip>,
     failure: Option<DeviceError>,
 }
@@ -79,6 +81,7 @@ impl PlayQueue {
                 clock: 0,
                 recent: VecDeque::with_capacity(MONITOR_SECONDS * SPEECH_RATE as usize),
                 idle_carry: 0.0,
+                monitored: 0,
                 history: Vec::new(),
                 failure: None,
             }),
@@ -200,6 +203,7 @@ impl PlayQueue {
 
 impl QueueState {
     fn remember(&mut self, samples: &[f32]) {
+        self.monitored += samples.len() as u64;
         let cap = MONITOR_SECONDS * SPEECH_RATE as usize;
         let samples = &samples[samples.len().saturating_sub(cap)..];
         let overflow = (self.recent.len() + samples.len()).saturating_sub(cap);
@@ -282,6 +286,18 @@ impl PlaybackControl {
             samples,
             sample_rate: SPEECH_RATE,
         }
+    }
+
+    /// Everything the device played after output sample `from` (counted at [`SPEECH_RATE`] since
+    /// the sink opened, silences included), and the count it reaches: reading again from that
+    /// count gives the output without a gap or a repeat. Output older than [`MONITOR_SECONDS`]
+    /// is gone and skipped. This is the reference an echo canceller subtracts.
+    pub fn output_since(&self, from: u64) -> (Vec<f32>, u64) {
+        let state = self.queue.lock();
+        let held_from = state.monitored - state.recent.len() as u64;
+        let skip = from.clamp(held_from, state.monitored) - held_from;
+        let samples = state.recent.iter().skip(skip as usize).copied().collect();
+        (samples, state.monitored)
     }
 
     /// Level of the last `window` of output in dBFS (`f32::MIN` for silence).
@@ -516,6 +532,37 @@ mod tests {
         let path = dir.path().join("played.wav");
         sink.write_wav(&path).unwrap();
         assert!(crate::read_wav(&path).is_ok());
+    }
+
+    #[test]
+    fn output_read_since_a_count_has_no_gap_and_no_repeat() {
+        let mut sink = WavSink::new(22_050, Pacing::Speed(10.0));
+        let control = sink.control();
+        sink.play(&tone(0.5, 16_000)).unwrap();
+        let mut read = Vec::new();
+        let mut position = 0;
+        loop {
+            let done = !control.is_playing();
+            let (samples, next) = control.output_since(position);
+            assert_eq!(next - position, samples.len() as u64);
+            read.extend(samples);
+            position = next;
+            if done {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(3));
+        }
+        let played = tone(0.5, 16_000).samples;
+        // The tone's first sample is zero: it starts one before the first sound.
+        let start = read.iter().position(|s| s.abs() > 0.0).expect("the tone") - 1;
+        let heard = &read[start..(start + played.len()).min(read.len())];
+        assert_eq!(heard.len(), played.len());
+        let worst = heard
+            .iter()
+            .zip(&played)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 0.05, "{worst}");
     }
 
     #[test]

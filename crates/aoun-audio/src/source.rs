@@ -3,7 +3,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::{read_wav, Audio, AudioError, DeviceError, PlaybackControl, Resample, SPEECH_RATE};
+use crate::{
+    read_wav, Audio, AudioError, DeviceError, PlaybackControl, Resample, Room, RoomSpec,
+    SPEECH_RATE,
+};
 
 /// Samples per frame every source yields unless told otherwise: 512 samples, 32 ms at 16 kHz,
 /// the window Silero VAD reads.
@@ -132,7 +135,7 @@ impl Noise {
 
 /// A microphone simulated from recordings, for tests and benchmarks on machines without a sound
 /// card. Frames are released at the pace of a real device (or faster, see [`Pacing`]); optionally
-/// the loudspeaker's output is mixed in, as a real room's echo would be.
+/// the microphone also hears the loudspeaker through a [`Room`].
 pub struct WavSource {
     audio: Vec<f32>,
     frame_len: usize,
@@ -140,7 +143,15 @@ pub struct WavSource {
     /// Frames yielded so far.
     frames: usize,
     started: Option<Instant>,
-    echo: Option<(PlaybackControl, f32)>,
+    echo: Option<RoomEcho>,
+}
+
+/// The loudspeaker heard through a room.
+struct RoomEcho {
+    speaker: PlaybackControl,
+    room: Room,
+    /// Output samples of the loudspeaker already given to the room.
+    read: u64,
 }
 
 impl std::fmt::Debug for WavSource {
@@ -187,9 +198,16 @@ impl WavSource {
         self
     }
 
-    /// Mixes what `speaker` is playing into every frame, scaled by `gain`, as a room's echo.
-    pub fn with_echo(mut self, speaker: PlaybackControl, gain: f32) -> Self {
-        self.echo = Some((speaker, gain));
+    /// Hears what `speaker` plays through the room `spec` (echo and noise, its babble made from
+    /// `voices`) in every frame. Set the frame length first.
+    pub fn with_room(mut self, speaker: PlaybackControl, spec: RoomSpec, voices: &[Audio]) -> Self {
+        let room = Room::new(spec, self.frame_len, voices);
+        let (_, read) = speaker.output_since(u64::MAX);
+        self.echo = Some(RoomEcho {
+            speaker,
+            room,
+            read,
+        });
         self
     }
 
@@ -230,10 +248,12 @@ impl AudioSource for WavSource {
         let mut frame = vec![0.0f32; self.frame_len];
         let to = (from + self.frame_len).min(self.audio.len());
         frame[..to - from].copy_from_slice(&self.audio[from..to]);
-        if let Some((speaker, gain)) = &self.echo {
-            let heard = speaker.recent_output(samples_to_duration(self.frame_len));
-            for (s, e) in frame.iter_mut().zip(&heard.samples) {
-                *s += e * gain;
+        if let Some(echo) = &mut self.echo {
+            let (played, read) = echo.speaker.output_since(echo.read);
+            echo.read = read;
+            echo.room.played(&played);
+            for (s, e) in frame.iter_mut().zip(echo.room.next_frame()) {
+                *s += e;
             }
         }
         self.frames += 1;
@@ -305,11 +325,16 @@ mod tests {
     }
 
     #[test]
-    fn hears_the_loudspeaker_when_echo_is_on() {
+    fn hears_the_loudspeaker_through_a_room() {
         let mut sink = WavSink::new(16_000, Pacing::RealTime);
         sink.play(&tone(2.0)).unwrap();
         let timeline = Timeline::new().length(Duration::from_millis(600));
-        let mut source = WavSource::new(&timeline, Pacing::RealTime).with_echo(sink.control(), 0.5);
+        let room = RoomSpec {
+            noise: crate::RoomNoise::Quiet,
+            ..RoomSpec::kiosks()[0].clone()
+        };
+        let mut source =
+            WavSource::new(&timeline, Pacing::RealTime).with_room(sink.control(), room, &[]);
         let mut loudest = f32::MIN;
         while let Some(frame) = source.next_frame().unwrap() {
             loudest = loudest.max(crate::rms_dbfs(&frame));

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use aoun_audio::{AudioSink, Pacing, Timeline, WavSink, WavSource};
+use aoun_audio::{AudioSink, Pacing, RoomSpec, Timeline, WavSink, WavSource};
 use aoun_guide::Lang;
 use aoun_session::{LiveConfig, LiveEvent};
 use serde_json::{json, Value};
@@ -102,7 +102,9 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             .noise(-60.0)
             .length(Duration::from_secs_f32(question.duration_secs() + 1.5));
         let mut sink = WavSink::new(22_050, Pacing::RealTime);
-        let mut source = WavSource::new(&timeline, Pacing::RealTime).with_echo(sink.control(), 0.3);
+        let room = RoomSpec::kiosk("office").context("the office room")?;
+        let mut source =
+            WavSource::new(&timeline, Pacing::RealTime).with_room(sink.control(), room, &[]);
         let (_controls_tx, controls) = mpsc::channel();
         let (events_tx, events) = mpsc::channel();
         session.run(&mut source, &mut sink, &controls, &events_tx)?;

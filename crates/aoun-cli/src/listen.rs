@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use aoun_audio::{
-    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, Timeline, WavSink,
+    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, RoomSpec, Timeline, WavSink,
     WavSource, FRAME_SAMPLES,
 };
 use aoun_session::{Control, LiveConfig, LiveEvent};
@@ -32,9 +32,13 @@ pub struct ListenArgs {
     /// Seconds of silence after the last question.
     #[arg(long, default_value_t = 1.5)]
     pub tail: f32,
-    /// How much of Aoun's own voice the simulated microphone hears back (0 = none).
-    #[arg(long, default_value_t = 0.3)]
-    pub echo: f32,
+    /// The room the simulated microphone hears Aoun's own voice through: office, counter,
+    /// waiting-room or hall (see `aoun bench echo`), or none.
+    #[arg(long, default_value = "office", value_parser = parse_room)]
+    pub room: SimulatedRoom,
+    /// Do not cancel the loudspeaker's echo (for a headset).
+    #[arg(long)]
+    pub no_echo_cancel: bool,
     /// Push to talk: the simulated button is held during each question, instead of hands-free.
     #[arg(long)]
     pub push_to_talk: bool,
@@ -46,6 +50,26 @@ pub struct ListenArgs {
     pub end_silence_ms: u64,
     #[command(flatten)]
     pub setup: Setup,
+}
+
+/// The room a simulated microphone is in; `None`: it hears no loudspeaker.
+#[derive(Debug, Clone)]
+pub struct SimulatedRoom(pub Option<RoomSpec>);
+
+/// A kiosk room by name, or `none`.
+pub fn parse_room(name: &str) -> Result<SimulatedRoom, String> {
+    if name == "none" {
+        return Ok(SimulatedRoom(None));
+    }
+    RoomSpec::kiosk(name)
+        .map(|room| SimulatedRoom(Some(room)))
+        .ok_or_else(|| {
+            let names: Vec<&str> = RoomSpec::kiosks().iter().map(|room| room.name).collect();
+            format!(
+                "no room is called {name}: choose {} or none",
+                names.join(", ")
+            )
+        })
 }
 
 /// The questions laid out on a timeline, and when each is spoken.
@@ -80,6 +104,7 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
             ..Default::default()
         },
         language: args.setup.lang.clone(),
+        echo_cancel: !args.no_echo_cancel,
         ..LiveConfig::default()
     };
     let mut session = desk.into_live(config)?;
@@ -103,8 +128,16 @@ pub fn run(args: ListenArgs, models_dir: Option<PathBuf>, json: bool) -> anyhow:
 
     let (timeline, spans) = timeline(&args)?;
     let mut sink = WavSink::new(22_050, Pacing::RealTime);
-    let mut source =
-        WavSource::new(&timeline, Pacing::RealTime).with_echo(sink.control(), args.echo);
+    let mut source = WavSource::new(&timeline, Pacing::RealTime);
+    if let SimulatedRoom(Some(room)) = args.room.clone() {
+        // The room's babble is made from the questions themselves, reversed.
+        let voices = args
+            .wavs
+            .iter()
+            .map(|path| aoun_audio::read_wav(path).map(|(audio, _)| audio))
+            .collect::<Result<Vec<_>, _>>()?;
+        source = source.with_room(sink.control(), room, &voices);
+    }
     if args.push_to_talk {
         // The simulated button, held a little before and after each question.
         let button = control_tx.clone();

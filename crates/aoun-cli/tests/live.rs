@@ -1,6 +1,7 @@
 //! The live conversation end to end: a microphone simulated from spoken questions (this machine
 //! has no sound card), real Silero VAD, Whisper, guide and Piper, a loudspeaker simulated in
-//! memory whose output leaks back into the microphone like a room's echo.
+//! memory that the microphone hears through a small office (reverberation, the sound card's
+//! delay, a fan's hum), and the echo canceller between them.
 
 use std::process::Command;
 
@@ -93,7 +94,10 @@ fn speaking_over_the_answer_stops_it_and_the_new_question_is_answered() {
         .rposition(|e| e["event"] == "answer")
         .expect("an answer");
     assert!(last_answer > interrupted, "{events:#?}");
-    assert_eq!(events[last_answer]["answer"]["card"], "passport");
+    assert_eq!(
+        events[last_answer]["answer"]["card"], "passport",
+        "{events:#?}"
+    );
     // Nothing of the first answer is spoken after the interruption.
     let spoken_after: Vec<&Value> = events[interrupted..]
         .iter()

@@ -123,8 +123,12 @@ pub struct LiveConfig {
     pub endpoint: EndpointConfig,
     /// Let the person interrupt an answer by speaking.
     pub barge_in: bool,
-    /// During playback, speech counts as an interruption only when the microphone is this many
-    /// decibels louder than Aoun's own voice was heard at the start of the answer (its echo).
+    /// Remove the loudspeaker's echo from the microphone before anything listens to it (off
+    /// for a headset, where no echo comes back).
+    pub echo_cancel: bool,
+    /// During playback, speech counts as an interruption only when the microphone (after the
+    /// echo canceller) is this many decibels louder than Aoun's own voice was heard at the start
+    /// of the answer: the fallback where the canceller leaves echo behind.
     pub echo_margin_db: f32,
     /// Force the spoken language (ISO 639-1) instead of detecting it.
     pub language: Option<String>,
@@ -138,6 +142,7 @@ impl Default for LiveConfig {
             hands_free: true,
             endpoint: EndpointConfig::default(),
             barge_in: true,
+            echo_cancel: true,
             echo_margin_db: 6.0,
             language: None,
             idle_wipe: None,

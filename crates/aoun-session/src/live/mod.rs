@@ -16,8 +16,8 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use aoun_audio::{
-    AudioSink, AudioSource, DeviceError, EndpointEvent, Endpointer, PlaybackControl, TurnDetector,
-    Vad,
+    AudioSink, AudioSource, DeviceError, EchoCanceller, EndpointEvent, Endpointer, PlaybackControl,
+    TurnDetector, Vad,
 };
 use aoun_core::CancelToken;
 
@@ -103,6 +103,8 @@ pub struct LiveSession<V: Vad> {
     attendance: Option<Attendance>,
 }
 
+/// Echo reduction from which the canceller is trusted to have converged, in dB.
+const CONVERGED_DB: f32 = 12.0;
 /// Consecutive speech frames (32 ms each) over an answer that stop it: about 100 ms of speech,
 /// well before the utterance is long enough to count as a question.
 const BARGE_IN_FRAMES: usize = 3;
@@ -135,9 +137,34 @@ struct Loop<'a> {
     /// Sentences handed to the loudspeaker that have not started playing yet, with the number
     /// of clips each queued (none for a sentence without audio).
     unannounced: VecDeque<(LiveEvent, usize)>,
+    /// Removes the loudspeaker's sound from the microphone, when on.
+    canceller: Option<EchoCanceller>,
+    /// Loudspeaker output already given to the canceller (see [`PlaybackControl::output_since`]).
+    reference_read: u64,
 }
 
 impl Loop<'_> {
+    /// The microphone `frame` without the loudspeaker's echo: the canceller first learns what
+    /// was played since the last frame.
+    fn cancel_echo(&mut self, frame: Vec<f32>) -> Vec<f32> {
+        let Some(canceller) = self.canceller.as_mut() else {
+            return frame;
+        };
+        let (played, read) = self.playback.output_since(self.reference_read);
+        self.reference_read = read;
+        canceller.played(&played);
+        canceller.cancel(&frame)
+    }
+
+    /// Whether the echo canceller has converged: it takes away most of the loudspeaker's sound,
+    /// so the half-duplex gate is not needed.
+    fn echo_cancelled(&self) -> bool {
+        self.canceller
+            .as_ref()
+            .and_then(EchoCanceller::reduction_db)
+            .is_some_and(|db| db >= CONVERGED_DB)
+    }
+
     fn emit(&self, event: LiveEvent) {
         let _ = self.events.send(event);
     }
@@ -343,8 +370,10 @@ impl<V: Vad> LiveSession<V> {
         controls: &Receiver<Control>,
         events: &Sender<LiveEvent>,
     ) -> Result<(), DeviceError> {
+        let playback = sink.control();
+        let (_, reference_read) = playback.output_since(u64::MAX);
         let mut live = Loop {
-            playback: sink.control(),
+            playback,
             sink,
             events,
             state: State::Idle,
@@ -353,6 +382,8 @@ impl<V: Vad> LiveSession<V> {
             speech_over_answer: 0,
             recent: VecDeque::with_capacity(RECENT_FRAMES + 1),
             unannounced: VecDeque::new(),
+            canceller: self.config.echo_cancel.then(EchoCanceller::new),
+            reference_read,
         };
         self.endpointer.reset();
         // The window learns where a new or reopened session stands.
@@ -389,6 +420,7 @@ impl<V: Vad> LiveSession<V> {
                     return Err(e);
                 }
             };
+            let frame = live.cancel_echo(frame);
             self.hear(&mut live, &frame);
         }
     }
@@ -506,15 +538,16 @@ impl<V: Vad> LiveSession<V> {
         if (!answering && !self.config.hands_free) || (answering && !self.config.barge_in) {
             return;
         }
-        // While Aoun talks, its own voice reaches the microphone: only speech clearly louder
-        // than that echo may interrupt.
+        // While Aoun talks, its own voice reaches the microphone: unless the canceller has
+        // taken it away, only speech clearly louder than that echo may interrupt.
+        let echo_cancelled = live.echo_cancelled();
         let (heard, passed) = match live.answering.as_mut() {
-            Some(turn) => {
+            Some(turn) if !echo_cancelled => {
                 let playing_for = turn.first_audio.map_or(Duration::ZERO, |at| at.elapsed());
                 let margin = self.config.echo_margin_db;
                 turn.echo.pass(frame, &live.playback, playing_for, margin)
             }
-            None => (frame.to_vec(), true),
+            _ => (frame.to_vec(), true),
         };
         let mut found = match self.endpointer.push(&heard) {
             Ok(found) => found,
