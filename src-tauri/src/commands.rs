@@ -135,13 +135,15 @@ fn say(session: &Session, text: String, lang: &str, percent: u8) -> Result<(), S
     session.say_at(text, window_lang(lang)?, percent)
 }
 
-/// Saves the voice speed and the hands-free silence, and applies them at once.
+/// Saves the voice speed, the hands-free silence and the echo canceller (off for a headset),
+/// and applies them at once.
 #[tauri::command]
 pub fn settings_set(
     app: State<'_, App>,
     session: State<'_, Session>,
     speech_rate_percent: u16,
     end_silence_ms: u64,
+    echo_cancel: bool,
 ) -> Result<(), String> {
     if app.kiosk.on {
         return Err("a kiosk's settings are the office's, in its settings file".into());
@@ -149,6 +151,7 @@ pub fn settings_set(
     app.change_settings(|s| {
         s.speech_rate_percent = speech_rate_percent;
         s.end_silence_ms = end_silence_ms;
+        s.echo_cancel = echo_cancel;
     })?;
     let saved = app.settings();
     session.send(Control::Request(Request::SpeechRate(
@@ -156,7 +159,8 @@ pub fn settings_set(
     )))?;
     session.send(Control::Request(Request::EndSilence(
         Duration::from_millis(saved.end_silence_ms),
-    )))
+    )))?;
+    session.send(Control::Request(Request::EchoCancel(saved.echo_cancel)))
 }
 
 /// The procedures to show as icons, named in `lang`.

@@ -263,6 +263,7 @@ impl Worker {
                 trailing_silence: Duration::from_millis(settings.end_silence_ms),
                 ..Default::default()
             },
+            echo_cancel: settings.echo_cancel,
             idle_wipe,
             ..LiveConfig::default()
         };

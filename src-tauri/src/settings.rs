@@ -23,6 +23,8 @@ pub struct Settings {
     pub speech_rate_percent: u16,
     /// Silence that ends a question in hands-free mode, in milliseconds.
     pub end_silence_ms: u64,
+    /// Remove the loudspeaker's echo from the microphone (turn off for a headset).
+    pub echo_cancel: bool,
     /// Kiosk mode for a public office (as `--kiosk`): full screen, locked down, wiped between
     /// two people.
     pub kiosk: bool,
@@ -42,6 +44,7 @@ impl Default for Settings {
             language: "ar".into(),
             speech_rate_percent: 100,
             end_silence_ms: 600,
+            echo_cancel: true,
             kiosk: false,
             idle_seconds: 60,
             invitation_interval_seconds: 30,

@@ -397,6 +397,10 @@ speech_rate_percent: number,
  */
 end_silence_ms: number, 
 /**
+ * Remove the loudspeaker's echo from the microphone (turn off for a headset).
+ */
+echo_cancel: boolean, 
+/**
  * Kiosk mode for a public office (as `--kiosk`): full screen, locked down, wiped between
  * two people.
  */

@@ -93,6 +93,11 @@ export const STRINGS = {
     fr: "Silence avant la réponse (millisecondes)",
     en: "Silence before answering (milliseconds)",
   },
+  headset: {
+    ar: "سماعة على الرأس (بلا إلغاء الصدى)",
+    fr: "Casque sur les oreilles (sans annulation d'écho)",
+    en: "Headset on the ears (no echo cancellation)",
+  },
   voices: { ar: "الأصوات لكل لغة", fr: "Voix par langue", en: "Voices per language" },
   models_in_use: { ar: "النماذج المستعملة", fr: "Modèles utilisés", en: "Models in use" },
   save: { ar: "حفظ", fr: "Enregistrer", en: "Save" },

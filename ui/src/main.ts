@@ -4,6 +4,7 @@ import "./style.css";
 import { type Key, type Lang, t, windowLang } from "./i18n";
 import { type Kiosk, nextLanguage } from "./kiosk";
 import { type Action, type AppState, type LiveEvent, type Status, initialState, reduce } from "./state";
+import type { Settings } from "./bindings";
 import { invoke, listen } from "./tauri";
 import { type Procedure, buildView, lockDown, render, showProcedures, translate } from "./view";
 
@@ -11,12 +12,6 @@ import { type Procedure, buildView, lockDown, render, showProcedures, translate 
 const HOLD_MS = 350;
 /** Holding any other control this long speaks its label instead of using it. */
 const LABEL_MS = 700;
-
-interface Settings {
-  language: string;
-  speech_rate_percent: number;
-  end_silence_ms: number;
-}
 
 interface VoiceRow {
   lang: string;
@@ -201,6 +196,7 @@ on("import", () => {
 function showInfo(info: DeskInfo): void {
   view.rate.value = String(info.settings.speech_rate_percent);
   view.silence.value = String(info.settings.end_silence_ms);
+  view.headset.checked = !info.settings.echo_cancel;
   const item = (text: string) => {
     const li = document.createElement("li");
     li.textContent = text;
@@ -222,6 +218,7 @@ on("save-settings", () => {
   send("settings_set", {
     speechRatePercent: Number(view.rate.value),
     endSilenceMs: Number(view.silence.value),
+    echoCancel: !view.headset.checked,
   });
   view.settings.close();
 });

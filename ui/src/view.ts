@@ -53,6 +53,7 @@ export interface View {
   settings: HTMLDialogElement;
   rate: HTMLInputElement;
   silence: HTMLInputElement;
+  headset: HTMLInputElement;
   voices: HTMLElement;
   modelsInUse: HTMLElement;
   newPerson: HTMLButtonElement;
@@ -135,6 +136,8 @@ export function buildView(app: HTMLElement): View {
 
   const rate = el("input", { id: "rate", type: "range", min: "50", max: "150", step: "10" });
   const silence = el("input", { id: "silence", type: "range", min: "300", max: "3000", step: "100" });
+  // A headset sends no echo back: the echo canceller is then turned off.
+  const headset = el("input", { id: "headset", type: "checkbox" });
   const voices = el("ul", { id: "voices", class: "info" });
   const modelsInUse = el("ul", { id: "models-in-use", class: "info" });
   const settings = el("dialog", { id: "settings", class: "settings" }, [
@@ -143,6 +146,7 @@ export function buildView(app: HTMLElement): View {
     rate,
     el("label", { for: "silence", "data-text": "end_silence" }),
     silence,
+    el("label", { for: "headset", class: "toggle" }, [headset, el("span", { "data-text": "headset" })]),
     el("h3", { "data-text": "voices" }),
     voices,
     el("h3", { "data-text": "models_in_use" }),
@@ -189,6 +193,7 @@ export function buildView(app: HTMLElement): View {
     settings,
     rate,
     silence,
+    headset,
     voices,
     modelsInUse,
     newPerson,

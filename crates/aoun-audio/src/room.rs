@@ -9,7 +9,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
-use crate::{Audio, Resample, SPEECH_RATE};
+use crate::{Audio, EchoCanceller, Resample, SPEECH_RATE};
 
 /// Speed of sound in air, metres per second.
 const SOUND_SPEED: f32 = 343.0;
@@ -299,6 +299,33 @@ impl Room {
         }
         frame
     }
+}
+
+/// Echo return loss enhancement: how much quieter the echo of `played` (at [`SPEECH_RATE`])
+/// through the room `spec` is after the [`EchoCanceller`] than before, in dB, over what comes
+/// after the first `settle` seconds (the canceller converging). The room's noise is left out,
+/// so the figure is the echo's alone; `None` when nothing is left to measure.
+pub fn echo_return_loss_enhancement(spec: &RoomSpec, played: &[f32], settle: f32) -> Option<f32> {
+    let frame = crate::FRAME_SAMPLES;
+    let quiet = RoomSpec {
+        noise: RoomNoise::Quiet,
+        ..spec.clone()
+    };
+    let mut room = Room::new(quiet, frame, &[]);
+    let mut canceller = EchoCanceller::new();
+    let from = (settle.max(0.0) * SPEECH_RATE as f32) as usize;
+    let (mut heard, mut left) = (0.0f64, 0.0f64);
+    for (n, block) in played.chunks(frame).enumerate() {
+        room.played(block);
+        let microphone = room.next_frame();
+        canceller.played(block);
+        let cancelled = canceller.cancel(&microphone);
+        if n * frame >= from {
+            heard += microphone.iter().map(|s| (s * s) as f64).sum::<f64>();
+            left += cancelled.iter().map(|s| (s * s) as f64).sum::<f64>();
+        }
+    }
+    (heard > 0.0).then(|| (10.0 * (heard / left.max(f64::MIN_POSITIVE)).log10()) as f32)
 }
 
 /// Twenty seconds of a room's background noise at `dbfs`.

@@ -57,6 +57,10 @@ pub enum BenchCommand {
     /// The live session: voice-to-voice latency over spoken questions, stage by stage, side by
     /// side with the usual Python pipeline when `--peer-python` is given.
     Session(crate::bench_session::SessionBench),
+    /// The echo canceller in simulated kiosk rooms, beside the same runs with it off: echo
+    /// return loss enhancement, false interruptions over whole answers with nobody speaking,
+    /// interruptions heard within 200 ms, and the interrupting question's word error rate.
+    Echo(crate::bench_echo::EchoBench),
     /// Simulated kiosks sharing one office language server: answers per minute, latency and
     /// where the answers came from, per kiosk and in total.
     Office(crate::bench_office::OfficeBench),
@@ -129,6 +133,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         BenchCommand::Turn { wavs, turns, setup } => (wavs, turns, setup),
         BenchCommand::Tts(options) => return crate::bench_tts::run(options, models_dir),
         BenchCommand::Session(options) => return crate::bench_session::run(options, models_dir),
+        BenchCommand::Echo(options) => return crate::bench_echo::run(options, models_dir),
         BenchCommand::Office(options) => return crate::bench_office::run(options, models_dir),
         BenchCommand::Llm {
             prompt_tokens,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use aoun_audio::{CpalSink, CpalSource, DeviceError, FRAME_SAMPLES};
+use aoun_audio::{CpalSink, CpalSource, DeviceError, RoomSpec, FRAME_SAMPLES};
 use aoun_models::{InstallState, ModelStatus, ModelStore, Pack};
 use serde::Serialize;
 
@@ -303,7 +303,51 @@ fn audio_checks() -> Vec<Check> {
             CpalSink::open_default().map(|s| s.description().to_string()),
             "connect speakers or headphones; until then answers are only shown",
         ),
+        echo_check(),
     ]
+}
+
+/// Least echo reduction the canceller must reach on the simulated office, in dB.
+const ECHO_CHECK_DB: f32 = 20.0;
+
+/// The echo canceller, tried on this machine: four seconds of a speech-like signal played
+/// through a simulated office must come back at least [`ECHO_CHECK_DB`] quieter.
+fn echo_check() -> Check {
+    let what = "echo cancellation";
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let played: Vec<f32> = (0..4 * aoun_audio::SPEECH_RATE as usize)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let noise = (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
+            let syllables = (i as f32 * std::f32::consts::PI * 8.0 / 16_000.0)
+                .sin()
+                .abs();
+            noise * syllables * 0.3
+        })
+        .collect();
+    let room = RoomSpec::kiosk("office");
+    let reduction =
+        room.and_then(|room| aoun_audio::echo_return_loss_enhancement(&room, &played, 2.0));
+    let headset = "on by default; for a headset turn it off (`aoun listen --no-echo-cancel`, \
+        or \"echo_cancel\": false in the app's settings)";
+    match reduction {
+        Some(db) if db >= ECHO_CHECK_DB => Check::ok(
+            what,
+            format!("AEC3: the echo of a simulated office comes back {db:.0} dB quieter; {headset}"),
+        ),
+        other => Check::bad(
+            what,
+            State::Problem,
+            format!(
+                "the echo of a simulated office comes back only {:.0} dB quieter",
+                other.unwrap_or(0.0)
+            ),
+            "use a headset, or set the loudspeaker further from the microphone: Aoun may hear itself",
+        )
+        .warning(),
+    }
 }
 
 /// A sound device that opened (its name), or a warning saying it did not.

@@ -4,6 +4,7 @@
 //! needs from the model store, calls one library function and prints the result, as text or JSON.
 
 mod bench;
+mod bench_echo;
 mod bench_office;
 mod bench_session;
 mod bench_tts;

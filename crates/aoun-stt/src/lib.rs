@@ -5,10 +5,12 @@
 
 pub use aoun_core::CancelToken;
 
+mod accuracy;
 mod gpu;
 mod stop;
 mod whisper;
 
+pub use accuracy::word_errors;
 pub use gpu::{gpu_backends, gpus, Gpu};
 pub use whisper::{WhisperOptions, WhisperStt};
 

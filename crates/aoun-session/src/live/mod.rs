@@ -156,6 +156,15 @@ impl Loop<'_> {
         canceller.cancel(&frame)
     }
 
+    /// Turns the echo canceller on (learning the room from nothing) or off.
+    fn set_echo_cancel(&mut self, on: bool) {
+        if on == self.canceller.is_some() {
+            return;
+        }
+        self.canceller = on.then(EchoCanceller::new);
+        self.reference_read = self.playback.output_since(u64::MAX).1;
+    }
+
     /// Whether the echo canceller has converged: it takes away most of the loudspeaker's sound,
     /// so the half-duplex gate is not needed.
     fn echo_cancelled(&self) -> bool {
@@ -370,10 +379,8 @@ impl<V: Vad> LiveSession<V> {
         controls: &Receiver<Control>,
         events: &Sender<LiveEvent>,
     ) -> Result<(), DeviceError> {
-        let playback = sink.control();
-        let (_, reference_read) = playback.output_since(u64::MAX);
         let mut live = Loop {
-            playback,
+            playback: sink.control(),
             sink,
             events,
             state: State::Idle,
@@ -382,9 +389,10 @@ impl<V: Vad> LiveSession<V> {
             speech_over_answer: 0,
             recent: VecDeque::with_capacity(RECENT_FRAMES + 1),
             unannounced: VecDeque::new(),
-            canceller: self.config.echo_cancel.then(EchoCanceller::new),
-            reference_read,
+            canceller: None,
+            reference_read: 0,
         };
+        live.set_echo_cancel(self.config.echo_cancel);
         self.endpointer.reset();
         // The window learns where a new or reopened session stands.
         live.emit(LiveEvent::HandsFree {

@@ -39,6 +39,8 @@ pub enum Request {
     SpeechRate(u16),
     /// Silence that ends an utterance in hands-free mode.
     EndSilence(Duration),
+    /// Cancel the loudspeaker's echo (off for a headset).
+    EchoCancel(bool),
 }
 
 impl<V: Vad> LiveSession<V> {
@@ -51,6 +53,11 @@ impl<V: Vad> LiveSession<V> {
             Request::EndSilence(silence) => {
                 self.config.endpoint.trailing_silence = silence;
                 self.endpointer.set_trailing_silence(silence);
+                return;
+            }
+            Request::EchoCancel(on) => {
+                self.config.echo_cancel = on;
+                live.set_echo_cancel(on);
                 return;
             }
             Request::Ask { text, lang } => Question::Typed { text, lang },
