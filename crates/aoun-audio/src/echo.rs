@@ -26,9 +26,19 @@ const PLAYING_DBFS: f32 = -50.0;
 /// device and room delay measured for: 300 ms).
 const ECHO_REACH: usize = 30;
 
-/// Removes the loudspeaker's echo from the microphone. Feed it everything played, with
-/// [`played`](Self::played), and every microphone frame, with [`cancel`](Self::cancel), in the
-/// order they happen.
+/// An echo canceller: told everything the loudspeaker plays, it takes its echo out of each
+/// microphone frame. Calls come in the order things happen: what was played up to now, then
+/// the frame just heard.
+pub trait CancelEcho {
+    /// What the loudspeaker has just played, at [`SPEECH_RATE`] (silences included, so the
+    /// canceller's clock follows the device's).
+    fn played(&mut self, samples: &[f32]);
+
+    /// The microphone `frame` without the loudspeaker's echo, as long as `frame`.
+    fn cancel(&mut self, frame: &[f32]) -> Vec<f32>;
+}
+
+/// Aoun's echo canceller, WebRTC's AEC3 (see the module's documentation).
 pub struct EchoCanceller {
     engine: AudioProcessing,
     /// Reference samples not yet making a whole chunk.
@@ -80,9 +90,29 @@ impl EchoCanceller {
         }
     }
 
-    /// Tells the canceller what the loudspeaker has just played, at [`SPEECH_RATE`] (silences
-    /// included, so its clock follows the device's).
-    pub fn played(&mut self, samples: &[f32]) {
+    /// How much quieter the microphone is after cancelling than before, in dB: the median over
+    /// the 10 ms chunks of the last two seconds heard while the loudspeaker played; `None` until
+    /// a second of it was heard. A canceller that has not converged (or has lost the echo path)
+    /// shows a few dB, one that has, 20 or more; a person speaking over the answer for less
+    /// than a second does not move the median.
+    pub fn reduction_db(&self) -> Option<f32> {
+        if self.reduction.len() < REDUCTION_MIN_CHUNKS {
+            return None;
+        }
+        let mut chunks: Vec<f32> = self
+            .reduction
+            .iter()
+            .map(|&(heard, left)| {
+                10.0 * (heard.max(f32::MIN_POSITIVE) / left.max(f32::MIN_POSITIVE)).log10()
+            })
+            .collect();
+        chunks.sort_by(f32::total_cmp);
+        Some(chunks[chunks.len() / 2])
+    }
+}
+
+impl CancelEcho for EchoCanceller {
+    fn played(&mut self, samples: &[f32]) {
         for &sample in samples {
             self.reference.push(sample);
             if self.reference.len() == CHUNK {
@@ -100,8 +130,8 @@ impl EchoCanceller {
         }
     }
 
-    /// The microphone `frame` without the loudspeaker's echo, as long as `frame`, 10 ms later.
-    pub fn cancel(&mut self, frame: &[f32]) -> Vec<f32> {
+    /// Comes back 10 ms late: AEC3 works on whole 10 ms chunks.
+    fn cancel(&mut self, frame: &[f32]) -> Vec<f32> {
         for &sample in frame {
             self.microphone.push(sample);
             if self.microphone.len() == CHUNK {
@@ -129,48 +159,11 @@ impl EchoCanceller {
         let take = frame.len().min(self.cancelled.len());
         self.cancelled.drain(..take).collect()
     }
-
-    /// How much quieter the microphone is after cancelling than before, in dB: the median over
-    /// the 10 ms chunks of the last two seconds heard while the loudspeaker played; `None` until
-    /// a second of it was heard. A canceller that has not converged (or has lost the echo path)
-    /// shows a few dB, one that has, 20 or more; a person speaking over the answer for less
-    /// than a second does not move the median.
-    pub fn reduction_db(&self) -> Option<f32> {
-        if self.reduction.len() < REDUCTION_MIN_CHUNKS {
-            return None;
-        }
-        let mut chunks: Vec<f32> = self
-            .reduction
-            .iter()
-            .map(|&(heard, left)| {
-                10.0 * (heard.max(f32::MIN_POSITIVE) / left.max(f32::MIN_POSITIVE)).log10()
-            })
-            .collect();
-        chunks.sort_by(f32::total_cmp);
-        Some(chunks[chunks.len() / 2])
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Speech-like noise: white noise shaped by a slow syllable envelope.
-    fn babble(seconds: f32, seed: u64) -> Vec<f32> {
-        let mut state = seed;
-        (0..(seconds * SPEECH_RATE as f32) as usize)
-            .map(|i| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let noise = (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
-                let envelope = (i as f32 * 2.0 * std::f32::consts::PI * 4.0 / 16_000.0)
-                    .sin()
-                    .abs();
-                noise * envelope * 0.3
-            })
-            .collect()
-    }
 
     fn energy(samples: &[f32]) -> f32 {
         samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32
@@ -178,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_delayed_echo_is_cancelled_and_frames_keep_their_length() {
-        let played = babble(6.0, 7);
+        let played = crate::speech_like_noise(6.0, 7);
         // The microphone hears the loudspeaker 40 ms later, at half its level, through a
         // short decaying path.
         let delay = 640;

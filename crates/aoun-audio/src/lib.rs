@@ -24,10 +24,10 @@ mod vad;
 mod wav;
 
 pub use device::{CpalSink, CpalSource, DeviceError, DeviceKind, STALL_TIMEOUT};
-pub use echo::EchoCanceller;
+pub use echo::{CancelEcho, EchoCanceller};
 pub use endpoint::{EndpointConfig, EndpointEvent, EndpointState, Endpointer, Utterance};
 pub use resample::{resample, StreamResampler};
-pub use room::{echo_return_loss_enhancement, Room, RoomNoise, RoomSpec};
+pub use room::{echo_return_loss_enhancement, speech_like_noise, Room, RoomNoise, RoomSpec};
 pub use sink::{
     AudioSink, PlaybackControl, PlayedClip, WavSink, MONITOR_SECONDS, WAV_SINK_MAX_SECONDS,
 };

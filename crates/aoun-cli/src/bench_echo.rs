@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aoun_audio::{
-    AudioSink, Pacing, Resample, RoomSpec, Timeline, WavSink, WavSource, SPEECH_RATE,
+    AudioSink, CancelEcho, EchoCanceller, Pacing, Resample, RoomSpec, Timeline, WavSink, WavSource,
+    SPEECH_RATE,
 };
 use aoun_session::{LiveConfig, LiveEvent};
 use serde_json::{json, Value};
@@ -28,6 +29,8 @@ const QUESTIONS: [&str; 4] = [
 ];
 /// Silence after each question: room for its whole answer.
 const ANSWER_ROOM: Duration = Duration::from_secs(14);
+/// Seconds the cancellers get to converge before the echo reduction is measured.
+const SETTLE_SECS: f32 = 3.0;
 /// Longest wait from the person's first word to the answer stopping that counts as heard.
 const INTERRUPT_WITHIN: Duration = Duration::from_millis(200);
 
@@ -124,8 +127,13 @@ pub fn run(options: EchoBench, models_dir: Option<PathBuf>) -> anyhow::Result<()
             }),
         );
     }
-    // The echo canceller alone, on what the loudspeaker really played, in every kiosk room.
-    let erle: Vec<Value> = RoomSpec::kiosks()
+    // The echo cancellers alone, Aoun's and speexdsp's, on what the loudspeaker really played,
+    // in every kiosk room.
+    let erle = |room: &RoomSpec, canceller: &mut dyn CancelEcho| {
+        aoun_audio::echo_return_loss_enhancement(room, &played, SETTLE_SECS, canceller)
+            .map(|db| (db * 10.0).round() / 10.0)
+    };
+    let rooms: Vec<Value> = RoomSpec::kiosks()
         .iter()
         .map(|room| {
             json!({
@@ -133,11 +141,20 @@ pub fn run(options: EchoBench, models_dir: Option<PathBuf>) -> anyhow::Result<()
                 "rt60_s": room.rt60_secs,
                 "device_delay_ms": room.device_delay_ms,
                 "drift_ppm": room.drift_ppm,
-                "erle_db": aoun_audio::echo_return_loss_enhancement(room, &played, 3.0)
-                    .map(|db| (db * 10.0).round() / 10.0),
+                "erle_db": erle(room, &mut EchoCanceller::new()),
+                "speexdsp_erle_db": erle(room, &mut aoun_peers::SpeexCanceller::new()),
             })
         })
         .collect();
+    let median = |key: &str| {
+        let mut values: Vec<f64> = rooms.iter().filter_map(|r| r[key].as_f64()).collect();
+        values.sort_by(f64::total_cmp);
+        match values.len() {
+            0 => None,
+            n if n % 2 == 0 => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+            n => Some(values[n / 2]),
+        }
+    };
     println!(
         "{}",
         serde_json::to_string_pretty(&json!({
@@ -147,7 +164,10 @@ pub fn run(options: EchoBench, models_dir: Option<PathBuf>) -> anyhow::Result<()
             "room_device_delay_ms": room.device_delay_ms,
             "room_drift_ppm": room.drift_ppm,
             "room_noise_dbfs": room.noise_dbfs,
-            "echo_return_loss_enhancement": erle,
+            "echo_return_loss_enhancement": rooms,
+            "erle_median_db": median("erle_db"),
+            "speexdsp_erle_median_db": median("speexdsp_erle_db"),
+            "erle_settle_s": SETTLE_SECS,
             "live": figures,
         }))?
     );

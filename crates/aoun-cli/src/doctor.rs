@@ -314,22 +314,12 @@ const ECHO_CHECK_DB: f32 = 20.0;
 /// through a simulated office must come back at least [`ECHO_CHECK_DB`] quieter.
 fn echo_check() -> Check {
     let what = "echo cancellation";
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let played: Vec<f32> = (0..4 * aoun_audio::SPEECH_RATE as usize)
-        .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let noise = (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
-            let syllables = (i as f32 * std::f32::consts::PI * 8.0 / 16_000.0)
-                .sin()
-                .abs();
-            noise * syllables * 0.3
-        })
-        .collect();
+    let played = aoun_audio::speech_like_noise(4.0, 0x2545_f491_4f6c_dd1d);
     let room = RoomSpec::kiosk("office");
-    let reduction =
-        room.and_then(|room| aoun_audio::echo_return_loss_enhancement(&room, &played, 2.0));
+    let reduction = room.and_then(|room| {
+        let mut canceller = aoun_audio::EchoCanceller::new();
+        aoun_audio::echo_return_loss_enhancement(&room, &played, 2.0, &mut canceller)
+    });
     let headset = "on by default; for a headset turn it off (`aoun listen --no-echo-cancel`, \
         or \"echo_cancel\": false in the app's settings)";
     match reduction {

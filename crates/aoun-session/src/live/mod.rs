@@ -16,8 +16,8 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use aoun_audio::{
-    AudioSink, AudioSource, DeviceError, EchoCanceller, EndpointEvent, Endpointer, PlaybackControl,
-    TurnDetector, Vad,
+    AudioSink, AudioSource, CancelEcho, DeviceError, EchoCanceller, EndpointEvent, Endpointer,
+    PlaybackControl, TurnDetector, Vad,
 };
 use aoun_core::CancelToken;
 
