@@ -61,6 +61,9 @@ pub enum BenchCommand {
     /// return loss enhancement, false interruptions over whole answers with nobody speaking,
     /// interruptions heard within 200 ms, and the interrupting question's word error rate.
     Echo(crate::bench_echo::EchoBench),
+    /// Resampling: Aoun's resampler (rubato's FFT resampler) beside its former windowed-sinc
+    /// one, speed and quality, on the rate pairs Aoun meets.
+    Resample(crate::bench_resample::ResampleBench),
     /// Simulated kiosks sharing one office language server: answers per minute, latency and
     /// where the answers came from, per kiosk and in total.
     Office(crate::bench_office::OfficeBench),
@@ -134,6 +137,7 @@ pub fn run(command: BenchCommand, models_dir: Option<PathBuf>) -> anyhow::Result
         BenchCommand::Tts(options) => return crate::bench_tts::run(options, models_dir),
         BenchCommand::Session(options) => return crate::bench_session::run(options, models_dir),
         BenchCommand::Echo(options) => return crate::bench_echo::run(options, models_dir),
+        BenchCommand::Resample(options) => return crate::bench_resample::run(options),
         BenchCommand::Office(options) => return crate::bench_office::run(options, models_dir),
         BenchCommand::Llm {
             prompt_tokens,

@@ -6,6 +6,7 @@
 mod bench;
 mod bench_echo;
 mod bench_office;
+mod bench_resample;
 mod bench_session;
 mod bench_tts;
 mod doctor;
