@@ -85,6 +85,8 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // What each engine really runs on, kept before the desk becomes the live session.
+    let devices = desk.devices.clone();
     let config = LiveConfig {
         language: options.setup.lang.clone(),
         ..LiveConfig::default()
@@ -165,6 +167,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         serde_json::to_string_pretty(&json!({
             "bench": "session",
             "turns": questions.len(),
+            "devices": devices,
             "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "end_of_speech_silence_ms": end_silence.as_millis() as u64,
             "aoun": aoun,
