@@ -11,24 +11,12 @@ use aoun_guide::{Guide, Lang};
 use aoun_session::{
     AnswerSource, Control, IdleWipe, LiveConfig, LiveEvent, LiveSession, Pipeline, Request, Voice,
 };
-use aoun_stt::{CancelToken, SpeechToText, SttError, Transcript};
 use aoun_tts::{TextToSpeech, TtsError};
 
+mod common;
+use common::NoEars;
+
 type Log = Arc<Mutex<Vec<String>>>;
-
-/// Requests never reach speech recognition.
-struct NoEars;
-
-impl SpeechToText for NoEars {
-    fn transcribe(
-        &mut self,
-        _: &[f32],
-        _: Option<&str>,
-        _: &CancelToken,
-    ) -> Result<Transcript, SttError> {
-        Err(SttError::NoAudio)
-    }
-}
 
 /// Speaks a short tone per sentence, and notes what it spoke at which speed.
 struct NotingVoice {
