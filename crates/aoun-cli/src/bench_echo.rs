@@ -103,10 +103,11 @@ pub fn run(options: EchoBench, models_dir: Option<PathBuf>) -> anyhow::Result<()
             interruptions_timeline(&long_answer, &interrupting, options.interruptions);
         let (events, _) = run(&timeline)?;
         let tries = interruption_tries(&events, &onsets);
-        let within = tries
-            .iter()
-            .filter(|t| t.stopped_after.is_some_and(|d| d <= INTERRUPT_WITHIN))
-            .count();
+        let within = tries.iter().filter(|t| t.in_time()).count();
+        let added: Vec<usize> = match &alone {
+            Some(alone) => tries.iter().map(|t| t.answer_words_added(alone)).collect(),
+            None => Vec::new(),
+        };
         let word_error =
             |heard: &Option<String>| Some(word_error_rate(alone.as_deref()?, heard.as_deref()?));
         let errors: Vec<f64> = tries.iter().filter_map(|t| word_error(&t.heard)).collect();
@@ -120,7 +121,8 @@ pub fn run(options: EchoBench, models_dir: Option<PathBuf>) -> anyhow::Result<()
                 "interruptions_tried": tries.len(),
                 "interrupted_within_200_ms": within,
                 "interrupted_within_200_ms_percent": percent(within, tries.len()),
-                "stopped_after_ms": tries.iter().map(|t| t.stopped_after.map(|d| d.as_millis() as u64)).collect::<Vec<_>>(),
+                "stopped_after_ms": tries.iter().map(|t| t.stopped_after_ms).collect::<Vec<_>>(),
+                "answer_words_added": added.iter().sum::<usize>(),
                 "question_alone": alone,
                 "interrupting_transcripts": tries.iter().map(|t| t.heard.clone()).collect::<Vec<_>>(),
                 "word_error_rate_percent": mean_error.map(|e| (e * 1000.0).round() / 10.0),
@@ -273,37 +275,75 @@ fn transcripts(events: &Timed) -> Vec<String> {
         .collect()
 }
 
-/// One interruption tried: how long after the person's first word the answer stopped, and
-/// what was heard of their question.
+/// One interruption tried: when the answer stopped against the person's first word (in
+/// milliseconds, negative when it stopped before they spoke), what was heard of their question,
+/// and what the answer had said until then.
 struct Try {
-    stopped_after: Option<Duration>,
+    stopped_after_ms: Option<i64>,
     heard: Option<String>,
+    said: String,
 }
 
-/// For each onset: the first interruption after it (before the next try) and the transcript
-/// that follows.
+impl Try {
+    /// Whether the answer stopped within [`INTERRUPT_WITHIN`] of the person's first word.
+    fn in_time(&self) -> bool {
+        self.stopped_after_ms
+            .is_some_and(|ms| (0..=INTERRUPT_WITHIN.as_millis() as i64).contains(&ms))
+    }
+
+    /// Words of the transcript that the question alone did not have but the answer said: the
+    /// answer heard as part of the question.
+    fn answer_words_added(&self, alone: &str) -> usize {
+        let words = |text: &str| -> std::collections::HashSet<String> {
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let (alone, said) = (words(alone), words(&self.said));
+        self.heard.as_deref().map_or(0, |heard| {
+            words(heard)
+                .iter()
+                .filter(|w| !alone.contains(*w) && said.contains(*w))
+                .count()
+        })
+    }
+}
+
+/// For each onset: the first interruption near it (before the next try), the transcript that
+/// follows, and what was said before.
 fn interruption_tries(events: &Timed, onsets: &[Duration]) -> Vec<Try> {
     onsets
         .iter()
         .enumerate()
         .map(|(i, &onset)| {
+            let from = i.checked_sub(1).map_or(Duration::ZERO, |p| onsets[p]);
             let until = onsets.get(i + 1).copied().unwrap_or(Duration::MAX);
-            // Events before the onset may belong to the try's own first question.
-            let window = || {
+            let near = || {
                 events.iter().filter(move |(at, _)| {
                     *at >= onset.saturating_sub(INTERRUPT_WITHIN) && *at < until
                 })
             };
-            let stopped_after = window()
+            let stopped_after_ms = near()
                 .find(|(_, e)| matches!(e, LiveEvent::Interrupted { .. }))
-                .map(|(at, _)| at.saturating_sub(onset));
-            let heard = window().find_map(|(_, e)| match e {
+                .map(|(at, _)| at.as_millis() as i64 - onset.as_millis() as i64);
+            let heard = near().find_map(|(_, e)| match e {
                 LiveEvent::Heard { transcript, .. } => Some(transcript.text.clone()),
                 _ => None,
             });
+            let said = events
+                .iter()
+                .filter(|(at, _)| *at > from && *at < onset)
+                .filter_map(|(_, e)| match e {
+                    LiveEvent::Speaking { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             Try {
-                stopped_after,
+                stopped_after_ms,
                 heard,
+                said,
             }
         })
         .collect()
@@ -317,4 +357,38 @@ fn word_error_rate(reference: &str, heard: &str) -> f64 {
 
 fn percent(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tried(stopped_after_ms: Option<i64>, heard: &str) -> Try {
+        Try {
+            stopped_after_ms,
+            heard: Some(heard.into()),
+            said: "Bring your current card and 2 recent ID photos.".into(),
+        }
+    }
+
+    #[test]
+    fn an_interruption_counts_within_200_ms_of_the_first_word_and_not_before_it() {
+        assert!(tried(Some(96), "").in_time());
+        assert!(!tried(Some(260), "").in_time());
+        assert!(!tried(Some(-40), "").in_time());
+        assert!(!tried(None, "").in_time());
+    }
+
+    #[test]
+    fn the_answers_words_heard_in_the_question_are_counted() {
+        let alone = "How much does a passport cost?";
+        assert_eq!(tried(None, alone).answer_words_added(alone), 0);
+        let leaked = tried(None, "ID photos. How much does a passport cost?");
+        assert_eq!(leaked.answer_words_added(alone), 2);
+        // A word neither said nor in the question is a recognition error, not a leak.
+        assert_eq!(
+            tried(None, "How much does a passport cost now?").answer_words_added(alone),
+            0
+        );
+    }
 }
