@@ -20,6 +20,11 @@ const CHUNK: usize = SPEECH_RATE as usize / 100;
 const REDUCTION_WINDOW: usize = 200;
 /// Chunks with the loudspeaker playing needed before that measure counts (1 s).
 const REDUCTION_MIN_CHUNKS: usize = 100;
+/// Echo reduction from which the canceller has converged, in dB.
+const CONVERGED_DB: f32 = 12.0;
+/// Spread of the cancelled microphone's level while the loudspeaker plays (median over the
+/// quietest tenth), in dB, under which what is left is steady noise, not echo.
+const STEADY_SPREAD_DB: f32 = 6.0;
 /// Loudspeaker level above which a chunk counts in the measure, in dBFS.
 const PLAYING_DBFS: f32 = -50.0;
 /// How long the loudspeaker's sound may take to reach the microphone, in chunks (the longest
@@ -95,19 +100,35 @@ impl EchoCanceller {
     /// a second of it was heard. A canceller that has not converged (or has lost the echo path)
     /// shows a few dB, one that has, 20 or more; a person speaking over the answer for less
     /// than a second does not move the median.
-    pub fn reduction_db(&self) -> Option<f32> {
+    fn reduction_db(&self) -> Option<f32> {
+        let db = |energy: f32| 10.0 * energy.max(f32::MIN_POSITIVE).log10();
+        self.percentile(|&(heard, left)| db(heard) - db(left), 0.5)
+    }
+
+    /// Whether the canceller has converged: it takes away most of the echo (a reduction of
+    /// 12 dB or more), or what it leaves while the loudspeaker plays is the room's steady noise
+    /// (its level varies by less than 6 dB, where speech varies by 15 or more). The second
+    /// holds in a noisy hall, where the noise bounds the reduction that can be measured.
+    pub fn converged(&self) -> bool {
+        let db = |energy: f32| 10.0 * energy.max(f32::MIN_POSITIVE).log10();
+        let reduced = self.reduction_db().is_some_and(|r| r >= CONVERGED_DB);
+        let spread = self
+            .percentile(|&(_, left)| db(left), 0.5)
+            .zip(self.percentile(|&(_, left)| db(left), 0.1))
+            .map(|(median, quiet)| median - quiet);
+        reduced || spread.is_some_and(|s| s <= STEADY_SPREAD_DB)
+    }
+
+    /// The `fraction` percentile of `measure` over the chunks heard while the loudspeaker
+    /// played; `None` until a second of them was heard.
+    fn percentile(&self, measure: impl Fn(&(f32, f32)) -> f32, fraction: f32) -> Option<f32> {
         if self.reduction.len() < REDUCTION_MIN_CHUNKS {
             return None;
         }
-        let mut chunks: Vec<f32> = self
-            .reduction
-            .iter()
-            .map(|&(heard, left)| {
-                10.0 * (heard.max(f32::MIN_POSITIVE) / left.max(f32::MIN_POSITIVE)).log10()
-            })
-            .collect();
-        chunks.sort_by(f32::total_cmp);
-        Some(chunks[chunks.len() / 2])
+        let mut values: Vec<f32> = self.reduction.iter().map(measure).collect();
+        values.sort_by(f32::total_cmp);
+        let at = ((values.len() - 1) as f32 * fraction.clamp(0.0, 1.0)) as usize;
+        Some(values[at])
     }
 }
 
@@ -201,5 +222,37 @@ mod tests {
             (measured - reduction).abs() < 6.0,
             "{measured:.1} {reduction:.1}"
         );
+    }
+
+    /// Speech-like echo of `played` 40 ms later at half its level, over steady noise at
+    /// `noise_dbfs`, through a canceller told it was played.
+    fn cancel_through(played: &[f32], noise_dbfs: f32) -> EchoCanceller {
+        // Uniform noise in -1..1 has an RMS of 1/sqrt(3).
+        let steady = 10f32.powf(noise_dbfs / 20.0) * 3f32.sqrt();
+        let mut canceller = EchoCanceller::new();
+        let mut state = 1u32;
+        for (n, block) in played.chunks(512).enumerate() {
+            let microphone: Vec<f32> = (0..block.len())
+                .map(|i| {
+                    let k = n * 512 + i;
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    let hiss = ((state >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 2.0;
+                    let echo = k.checked_sub(640).map_or(0.0, |j| played[j] * 0.5);
+                    echo + hiss * steady
+                })
+                .collect();
+            canceller.played(block);
+            canceller.cancel(&microphone);
+        }
+        canceller
+    }
+
+    #[test]
+    fn in_loud_steady_noise_the_canceller_is_known_to_have_converged() {
+        let played = crate::speech_like_noise(6.0, 5);
+        // Noise 10 dB under the echo: the reduction measured cannot pass 10 dB, yet what is
+        // left while the loudspeaker plays is the noise alone.
+        let noisy = cancel_through(&played, -32.0);
+        assert!(noisy.converged());
     }
 }

@@ -103,8 +103,6 @@ pub struct LiveSession<V: Vad> {
     attendance: Option<Attendance>,
 }
 
-/// Echo reduction from which the canceller is trusted to have converged, in dB.
-const CONVERGED_DB: f32 = 12.0;
 /// Consecutive speech frames (32 ms each) over an answer that stop it: about 100 ms of speech,
 /// well before the utterance is long enough to count as a question.
 const BARGE_IN_FRAMES: usize = 3;
@@ -170,8 +168,7 @@ impl Loop<'_> {
     fn echo_cancelled(&self) -> bool {
         self.canceller
             .as_ref()
-            .and_then(EchoCanceller::reduction_db)
-            .is_some_and(|db| db >= CONVERGED_DB)
+            .is_some_and(EchoCanceller::converged)
     }
 
     fn emit(&self, event: LiveEvent) {
