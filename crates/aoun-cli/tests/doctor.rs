@@ -56,6 +56,7 @@ fn installed_store_is_ready() {
         "content pack",
         "microphone",
         "loudspeaker",
+        "echo cancellation",
     ] {
         assert!(
             checks.iter().any(|c| c["what"] == want),
