@@ -160,7 +160,7 @@ pub fn settings_set(
     session.send(Control::Request(Request::EndSilence(
         Duration::from_millis(saved.end_silence_ms),
     )))?;
-    session.send(Control::Request(Request::EchoCancel(saved.echo_cancel)))
+    session.set_echo_cancel(saved.echo_cancel)
 }
 
 /// The procedures to show as icons, named in `lang`.

@@ -165,6 +165,13 @@ impl Session {
         lock(&self.status).clone()
     }
 
+    /// Turns the echo canceller on or off, as the settings say; a simulated microphone hears
+    /// nothing of the loudspeaker, so it has no echo to cancel.
+    pub fn set_echo_cancel(&self, on: bool) -> Result<(), String> {
+        let on = on && !self.status().simulated;
+        self.send(Control::Request(Request::EchoCancel(on)))
+    }
+
     /// Hands a control to the live session; refused until it runs. What it says is played at
     /// full loudness.
     pub fn send(&self, control: Control) -> Result<(), String> {
@@ -263,7 +270,8 @@ impl Worker {
                 trailing_silence: Duration::from_millis(settings.end_silence_ms),
                 ..Default::default()
             },
-            echo_cancel: settings.echo_cancel,
+            // A simulated microphone hears nothing of the loudspeaker: no echo to cancel.
+            echo_cancel: settings.echo_cancel && !devices.simulated(),
             idle_wipe,
             ..LiveConfig::default()
         };
