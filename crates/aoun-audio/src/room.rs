@@ -9,6 +9,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
+use crate::source::Noise;
 use crate::{Audio, CancelEcho, Resample, SPEECH_RATE};
 
 /// Speed of sound in air, metres per second.
@@ -304,14 +305,11 @@ impl Room {
 /// `seconds` of a speech-like test signal at [`SPEECH_RATE`]: white noise shaped by four
 /// syllables a second, at about -16 dBFS; the same for the same `seed`.
 pub fn speech_like_noise(seconds: f32, seed: u64) -> Vec<f32> {
-    let mut state = seed | 1;
+    let mut noise = Noise(seed | 1);
     let rate = SPEECH_RATE as f32;
     (0..(seconds * rate) as usize)
         .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let noise = (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
+            let noise = noise.next();
             let syllables = (i as f32 * std::f32::consts::PI * 4.0 / rate).sin().abs();
             noise * syllables * 0.3
         })
@@ -372,7 +370,7 @@ fn make_noise(kind: RoomNoise, dbfs: f32, voices: &[Audio]) -> Vec<f32> {
             mix
         }
         RoomNoise::Hum => {
-            let mut state = 0x9e37_79b9_7f4a_7c15u64;
+            let mut white = Noise(0x9e37_79b9_7f4a_7c15);
             let mut rumble = 0.0f32;
             (0..length)
                 .map(|i| {
@@ -382,10 +380,7 @@ fn make_noise(kind: RoomNoise, dbfs: f32, voices: &[Audio]) -> Vec<f32> {
                         .zip([1.0, 0.5, 0.25])
                         .map(|(f, a)| a * (2.0 * std::f32::consts::PI * f * t).sin())
                         .sum();
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    let white = (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
+                    let white = white.next();
                     rumble = 0.98 * rumble + 0.02 * white;
                     mains + 20.0 * rumble
                 })
