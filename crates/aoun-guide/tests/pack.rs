@@ -59,7 +59,7 @@ fn errors_name_file_and_line() {
     );
     edit(
         &card,
-        "checked = \"2026-12-04\"",
+        "checked = \"2026-12-07\"",
         "checked = \"3 janvier 2019\"",
     );
     edit(&card, "aspect = \"place\"", "aspect = \"price\"");
