@@ -181,7 +181,15 @@ fn main() {
             commands::kiosk,
             commands::invite,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    // The turn under way stops in every stage before the process ends.
+                    app.state::<Session>().stop();
+                }
+            })
+        });
     if let Err(e) = outcome {
         eprintln!("aoun-app: the window could not be opened: {e}");
         std::process::exit(1);

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aoun_audio::{
-    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, Resample, WavSink,
-    FRAME_SAMPLES, SPEECH_RATE,
+    AudioSink, AudioSource, CpalSink, CpalSource, DeviceError, Pacing, WavSink, FRAME_SAMPLES,
+    SPEECH_RATE,
 };
 use serde::Serialize;
 

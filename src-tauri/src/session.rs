@@ -191,6 +191,11 @@ impl Session {
         self.hand(Control::Request(aoun_session::Request::Say { text, lang }))
     }
 
+    /// Ends the live session: the app is closing. Its pipeline then cancels the turn under way.
+    pub fn stop(&self) {
+        let _ = lock(&self.controls).send(Control::Stop);
+    }
+
     fn hand(&self, control: Control) -> Result<(), String> {
         if lock(&self.status).phase != Phase::Ready {
             return Err("Aoun is not ready yet".into());

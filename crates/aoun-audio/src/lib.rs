@@ -15,7 +15,6 @@
 mod device;
 mod echo;
 mod endpoint;
-mod resample;
 mod room;
 mod sink;
 mod source;
@@ -26,19 +25,16 @@ mod wav;
 pub use device::{CpalSink, CpalSource, DeviceError, DeviceKind, STALL_TIMEOUT};
 pub use echo::{CancelEcho, EchoCanceller};
 pub use endpoint::{EndpointConfig, EndpointEvent, EndpointState, Endpointer, Utterance};
-pub use resample::{resample, StreamResampler};
 pub use room::{echo_return_loss_enhancement, speech_like_noise, Room, RoomNoise, RoomSpec};
 pub use sink::{
     AudioSink, PlaybackControl, PlayedClip, WavSink, MONITOR_SECONDS, WAV_SINK_MAX_SECONDS,
 };
 pub use source::{AudioSource, Pacing, Timeline, WavSource, FRAME_SAMPLES};
 pub use turn::{SmartTurn, TurnDetector};
-pub use vad::{
-    disable_onnxruntime_telemetry, init_onnxruntime, onnx_session, EnergyVad, SileroVad, Vad,
-    VadError,
-};
+pub use vad::{EnergyVad, SileroVad, Vad, VadError};
 pub use wav::{read_wav, read_wav_from, write_wav, WavInfo};
 
+pub use aoun_core::resample::{resample, StreamResampler};
 pub use aoun_core::{rms_dbfs, Audio};
 
 /// Sample rate every speech engine in Aoun expects as input.
@@ -48,36 +44,6 @@ pub const SPEECH_RATE: u32 = 16_000;
 /// longer recording is almost always a microphone left open, and would keep the desk busy for
 /// minutes, so it is refused with a clear message instead of being transcribed.
 pub const MAX_QUESTION_SECONDS: f32 = 120.0;
-
-/// Audio at another sample rate. The buffer itself is shared vocabulary ([`aoun_core::Audio`]);
-/// changing its rate is signal processing, which lives here.
-pub trait Resample {
-    /// This audio at `rate` samples per second (a copy when the rate already matches).
-    fn resampled(&self, rate: u32) -> Audio;
-
-    /// Appends `piece` after `gap_secs` of silence, brought to this audio's rate (two voices of
-    /// one answer may speak at different rates).
-    fn join(&mut self, piece: &Audio, gap_secs: f32);
-}
-
-impl Resample for Audio {
-    fn resampled(&self, rate: u32) -> Audio {
-        Audio {
-            samples: resample(&self.samples, self.sample_rate, rate),
-            sample_rate: rate,
-        }
-    }
-
-    fn join(&mut self, piece: &Audio, gap_secs: f32) {
-        let gap = (self.sample_rate as f32 * gap_secs) as usize;
-        self.samples.extend(std::iter::repeat_n(0.0, gap));
-        self.samples.extend(resample(
-            &piece.samples,
-            piece.sample_rate,
-            self.sample_rate,
-        ));
-    }
-}
 
 /// Level under which a recording is treated as silence: Whisper invents text when fed silence,
 /// so no turn starts below it.

@@ -10,7 +10,7 @@ use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 use crate::source::Noise;
-use crate::{Audio, CancelEcho, Resample, SPEECH_RATE};
+use crate::{Audio, CancelEcho, SPEECH_RATE};
 
 /// Speed of sound in air, metres per second.
 const SOUND_SPEED: f32 = 343.0;

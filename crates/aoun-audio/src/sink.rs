@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::{write_wav, Audio, AudioError, DeviceError, Pacing, Resample, SPEECH_RATE};
+use crate::{write_wav, Audio, AudioError, DeviceError, Pacing, SPEECH_RATE};
 
 /// How much of the recent output a [`PlaybackControl`] remembers, in seconds.
 pub const MONITOR_SECONDS: usize = 5;

@@ -4,8 +4,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::{
-    read_wav, Audio, AudioError, DeviceError, PlaybackControl, Resample, Room, RoomSpec,
-    SPEECH_RATE,
+    read_wav, Audio, AudioError, DeviceError, PlaybackControl, Room, RoomSpec, SPEECH_RATE,
 };
 
 /// Samples per frame every source yields unless told otherwise: 512 samples, 32 ms at 16 kHz,

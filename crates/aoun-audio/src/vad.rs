@@ -70,58 +70,6 @@ impl<V: Vad + ?Sized> Vad for Box<V> {
     }
 }
 
-/// The environment variable that keeps onnxruntime from sending usage events: the official
-/// Linux build (1.29 on) sends them to its vendor and keeps a device identifier on disk unless it
-/// is set before the runtime's environment is created (seen as name lookups of the vendor's event
-/// host under strace). Aoun sends nothing.
-const TELEMETRY_OFF: &str = "ORT_DISABLE_TELEMETRY";
-
-/// Turns onnxruntime's telemetry off for the whole process. Aoun's programs call it first thing
-/// in `main`, while they have a single thread: changing the environment is only sound then.
-pub fn disable_onnxruntime_telemetry() {
-    std::env::set_var(TELEMETRY_OFF, "1");
-}
-
-/// Calls onnxruntime's process-wide setup with `library`, its telemetry off. Safe to call any
-/// number of times and from any crate: the first library loaded stays loaded, and a later call
-/// only checks nothing failed. Other onnx models in the process (Piper voices) share the same
-/// runtime; every part of Aoun that uses onnxruntime sets it up through here.
-pub fn init_onnxruntime(library: &Path) -> Result<(), VadError> {
-    let runtime_err = |reason: String| VadError::Runtime {
-        path: library.display().to_string(),
-        reason,
-    };
-    if !library.is_file() {
-        return Err(runtime_err("the file does not exist".into()));
-    }
-    // Programs other than Aoun's own (tests, fuzzers) may not have turned it off at start-up.
-    if std::env::var_os(TELEMETRY_OFF).is_none() {
-        disable_onnxruntime_telemetry();
-    }
-    let builder = ort::init_from(library).map_err(|e| runtime_err(e.to_string()))?;
-    // `false` only means another part of the program configured the runtime first.
-    let _first = builder.with_name("aoun").with_telemetry(false).commit();
-    Ok(())
-}
-
-/// Opens an onnx model for inference on the CPU, with `threads` threads per operator (onnxruntime
-/// picks when `None`). Every onnx model of Aoun opens through here, so all share one memory
-/// policy: onnxruntime's CPU arena is off. The arena never gives memory back and grows in
-/// doubling steps whenever its free space is too fragmented for a request, so over a long kiosk
-/// day resident memory climbed by a further 64 or 128 MiB at unpredictable turns; without it,
-/// each run's buffers are freed when the run ends. [`init_onnxruntime`] must have succeeded.
-pub fn onnx_session(model: &Path, threads: Option<usize>) -> ort::Result<Session> {
-    let mut builder = Session::builder()?
-        // The CPU provider's default is to allocate without the arena.
-        .with_execution_providers([ort::ep::CPU::default().build()])?
-        // Memory patterns plan one block per input shape; every sentence has its own shape.
-        .with_memory_pattern(false)?;
-    if let Some(threads) = threads {
-        builder = builder.with_intra_threads(threads)?.with_inter_threads(1)?;
-    }
-    builder.commit_from_file(model)
-}
-
 /// The error of the listening model `model`, in one sentence.
 pub(crate) fn model_error(model: &Path, reason: String) -> VadError {
     VadError::Model {
@@ -133,11 +81,14 @@ pub(crate) fn model_error(model: &Path, reason: String) -> VadError {
 /// Opens a small listening model (the voice or end-of-turn detector) on one thread, first
 /// loading onnxruntime from `onnxruntime` unless another part of the program already did.
 pub(crate) fn open_listening_model(model: &Path, onnxruntime: &Path) -> Result<Session, VadError> {
-    init_onnxruntime(onnxruntime)?;
+    aoun_onnx::init(onnxruntime).map_err(|e| VadError::Runtime {
+        path: e.path,
+        reason: e.reason,
+    })?;
     if !model.is_file() {
         return Err(model_error(model, "the file does not exist".into()));
     }
-    onnx_session(model, Some(1)).map_err(|e| model_error(model, e.to_string()))
+    aoun_onnx::session(model, Some(1)).map_err(|e| model_error(model, e.to_string()))
 }
 
 /// Silero VAD (version 5 or 6 onnx model) at 16 kHz: 512-sample frames (32 ms), each read with
@@ -163,7 +114,7 @@ const SILERO_STATE: usize = 2 * 128;
 
 impl SileroVad {
     /// Loads `silero_vad.onnx`, first loading onnxruntime from `onnxruntime` unless another part
-    /// of the program already did (see [`init_onnxruntime`]).
+    /// of the program already did (see [`aoun_onnx::init`]).
     pub fn load(model: &Path, onnxruntime: &Path) -> Result<Self, VadError> {
         let session = open_listening_model(model, onnxruntime)?;
         let model_err = |reason: String| model_error(model, reason);

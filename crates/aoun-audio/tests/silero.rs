@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aoun_audio::{
-    read_wav, rms_dbfs, AudioSource, EndpointConfig, EndpointEvent, Endpointer, Pacing, Resample,
-    SileroVad, Timeline, Utterance, Vad, VadError, WavSource, SPEECH_RATE,
+    read_wav, rms_dbfs, AudioSource, EndpointConfig, EndpointEvent, Endpointer, Pacing, SileroVad,
+    Timeline, Utterance, Vad, VadError, WavSource, SPEECH_RATE,
 };
 
 mod common;
@@ -156,8 +156,8 @@ fn silence_and_low_noise_make_no_utterance() {
 fn runtime_setup_may_happen_any_number_of_times() {
     let dir = models_dir();
     let runtime = dir.join("onnxruntime/libonnxruntime.so.1.32.0");
-    aoun_audio::init_onnxruntime(&runtime).unwrap();
-    aoun_audio::init_onnxruntime(&runtime).unwrap();
+    aoun_onnx::init(&runtime).unwrap();
+    aoun_onnx::init(&runtime).unwrap();
     let mut a = silero();
     let mut b = silero();
     let frame = vec![0.0f32; 512];

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use aoun_audio::{read_wav, Resample, SmartTurn, TurnDetector, SPEECH_RATE};
+use aoun_audio::{read_wav, SmartTurn, TurnDetector, SPEECH_RATE};
 
 mod common;
 use common::{models_dir, onnxruntime};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aoun_audio::{
-    AudioSink, CancelEcho, EchoCanceller, Pacing, Resample, RoomSpec, Timeline, WavSink, WavSource,
+    AudioSink, CancelEcho, EchoCanceller, Pacing, RoomSpec, Timeline, WavSink, WavSource,
     SPEECH_RATE,
 };
 use aoun_session::{LiveConfig, LiveEvent};

@@ -1,5 +1,7 @@
 //! Sound as every stage passes it on: mono samples at a known rate.
 
+use crate::resample::resample;
+
 /// Mono audio at a known sample rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audio {
@@ -18,6 +20,26 @@ impl Audio {
     /// Root-mean-square level in dB relative to full scale (-inf dBFS is returned as `f32::MIN`).
     pub fn rms_dbfs(&self) -> f32 {
         rms_dbfs(&self.samples)
+    }
+
+    /// This audio at `rate` samples per second (a copy when the rate already matches).
+    pub fn resampled(&self, rate: u32) -> Audio {
+        Audio {
+            samples: resample(&self.samples, self.sample_rate, rate),
+            sample_rate: rate,
+        }
+    }
+
+    /// Appends `piece` after `gap_secs` of silence, brought to this audio's rate (two voices of
+    /// one answer may speak at different rates).
+    pub fn join(&mut self, piece: &Audio, gap_secs: f32) {
+        let gap = (self.sample_rate as f32 * gap_secs) as usize;
+        self.samples.extend(std::iter::repeat_n(0.0, gap));
+        self.samples.extend(resample(
+            &piece.samples,
+            piece.sample_rate,
+            self.sample_rate,
+        ));
     }
 }
 

@@ -63,12 +63,15 @@ pub fn is_end(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '؟' | '…' | '۔')
 }
 
-/// Where the first sentence of streamed `text` ends (just after its end mark), once the white
-/// space after that mark has come.
+/// Where the first sentence of streamed `text` ends (just after its end mark or line break),
+/// once the character after it has come.
 pub fn first_end(text: &str) -> Option<usize> {
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        if is_end(c) && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
+        if chars
+            .peek()
+            .is_some_and(|&(_, next)| ends_sentence(c, Some(next)))
+        {
             return Some(at + c.len_utf8());
         }
     }
@@ -78,6 +81,63 @@ pub fn first_end(text: &str) -> Option<usize> {
 /// True for a mark where a long sentence may be cut for speech: commas and semicolons.
 fn is_pause(c: char) -> bool {
     matches!(c, ',' | '،' | ';' | '؛')
+}
+
+/// True where a sentence ends: at an end mark followed by white space (`next`, `None` at the
+/// end of the text), or at a line break.
+fn ends_sentence(c: char, next: Option<char>) -> bool {
+    is_end(c) && next.is_none_or(char::is_whitespace) || c == '\n'
+}
+
+/// The Latin form of a mark that ends a clause (end marks and pauses in both scripts, and the
+/// colon), as a phonemizer reads it.
+fn clause_mark(c: char) -> Option<char> {
+    match c {
+        '?' | '؟' => Some('?'),
+        '!' => Some('!'),
+        c if is_end(c) => Some('.'),
+        ',' | '،' => Some(','),
+        ';' | '؛' => Some(';'),
+        ':' => Some(':'),
+        _ => None,
+    }
+}
+
+/// The clauses of `text`, each with the Latin form of the mark that ends it (`None` for a last
+/// clause without one): a mark counts when white space or the end of the text follows it, so
+/// "3.5" and "8:30" stay whole. A voice reads each clause with its mark's pause and intonation.
+pub fn clauses(text: &str) -> Vec<(&str, Option<char>)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let Some(mark) = clause_mark(c) else {
+            continue;
+        };
+        if chars.peek().is_some_and(|(_, next)| !next.is_whitespace()) {
+            continue;
+        }
+        out.push((&text[start..at], Some(mark)));
+        start = at + c.len_utf8();
+    }
+    if start < text.len() {
+        out.push((&text[start..], None));
+    }
+    out.retain(|(clause, mark)| !clause.trim().is_empty() || mark.is_some());
+    out
+}
+
+/// `text` ending on a complete sentence: its last unfinished sentence is dropped, or, when it
+/// is the only one, closed with a full stop (a model stopped in mid-sentence).
+pub fn finish_cleanly(text: &str) -> String {
+    let mut parts = sentences(text);
+    let unfinished = parts.last().is_some_and(|last| !last.ends_with(is_end));
+    if unfinished && parts.len() > 1 {
+        parts.pop();
+    } else if let Some(last) = parts.last_mut().filter(|_| unfinished) {
+        *last = format!("{}.", last.trim_end_matches([',', ';', ':', '-', '،']));
+    }
+    parts.join(" ")
 }
 
 /// The whole sentences of `text`, each with its end mark, trimmed.
@@ -102,15 +162,17 @@ fn split(text: &str, cut_at_pauses: bool) -> Vec<String> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         current.push(c);
-        let next_is_space = chars.peek().is_none_or(|n| n.is_whitespace());
+        let next = chars.peek().copied();
         let limit = if parts.is_empty() {
             FIRST_CHUNK
         } else {
             LONG_SENTENCE
         };
-        let ends = is_end(c) && next_is_space
-            || c == '\n'
-            || cut_at_pauses && is_pause(c) && next_is_space && current.chars().count() > limit;
+        let ends = ends_sentence(c, next)
+            || cut_at_pauses
+                && is_pause(c)
+                && next.is_none_or(char::is_whitespace)
+                && current.chars().count() > limit;
         if ends {
             push_trimmed(&mut parts, &current);
             current.clear();
@@ -148,10 +210,11 @@ impl Splitter {
         let mut start = 0;
         let mut chars = self.pending.char_indices().peekable();
         while let Some((_, c)) = chars.next() {
+            // At the end of what has come, an end mark may still be "3." of "3.5".
             let Some(&(next_at, next)) = chars.peek() else {
                 break;
             };
-            if (is_end(c) && next.is_whitespace()) || c == '\n' {
+            if ends_sentence(c, Some(next)) {
                 push_trimmed(&mut done, &self.pending[start..next_at]);
                 start = next_at;
             }
@@ -166,6 +229,36 @@ impl Splitter {
         let rest = std::mem::take(&mut self.pending);
         let rest = rest.trim();
         (!rest.is_empty()).then(|| rest.to_string())
+    }
+}
+
+/// Counts the sentences of streamed text as they complete, by the same rule as [`Splitter`],
+/// without keeping the text: the language model's sentence limit.
+#[derive(Debug, Default, Clone)]
+pub struct Counter {
+    /// The last character seen, when it may end a sentence.
+    pending_end: Option<char>,
+    /// Whether the sentence under way has words (white space alone is no sentence).
+    has_words: bool,
+    complete: usize,
+}
+
+impl Counter {
+    /// Takes the next piece of text; returns how many sentences have completed so far.
+    pub fn push(&mut self, piece: &str) -> usize {
+        for c in piece.chars() {
+            if let Some(end) = self.pending_end.take() {
+                if ends_sentence(end, Some(c)) {
+                    self.complete += usize::from(self.has_words);
+                    self.has_words = false;
+                }
+            }
+            self.has_words |= !c.is_whitespace();
+            if is_end(c) || c == '\n' {
+                self.pending_end = Some(c);
+            }
+        }
+        self.complete
     }
 }
 
@@ -213,6 +306,68 @@ mod tests {
             "word ".repeat(40).trim()
         );
         assert_eq!(spoken_chunks(&long).len(), 2, "{:?}", spoken_chunks(&long));
+    }
+
+    #[test]
+    fn counts_streamed_sentences_as_the_splitter_cuts_them() {
+        let pieces = [
+            "Bring your birth",
+            " certificate. It costs 75",
+            ".5 dirhams! Where",
+            "? Here؟ ",
+            "Line\nend",
+        ];
+        let (mut counter, mut splitter) = (Counter::default(), Splitter::new());
+        let mut split = 0;
+        for piece in pieces {
+            split += splitter.push(piece).len();
+            assert_eq!(counter.push(piece), split, "after {piece:?}");
+        }
+        assert_eq!(split, 5);
+    }
+
+    #[test]
+    fn clauses_carry_their_latin_mark() {
+        assert_eq!(
+            clauses("Bring 75.5 DH, at 8:30: then wait؛ done؟ yes"),
+            [
+                ("Bring 75.5 DH", Some(',')),
+                (" at 8:30", Some(':')),
+                (" then wait", Some(';')),
+                (" done", Some('?')),
+                (" yes", None)
+            ]
+        );
+        assert_eq!(
+            clauses("واش؟ نعم…"),
+            [("واش", Some('?')), (" نعم", Some('.'))]
+        );
+        assert_eq!(
+            clauses("Bonjour, où est l'annexe ? Merci"),
+            [
+                ("Bonjour", Some(',')),
+                (" où est l'annexe ", Some('?')),
+                (" Merci", None)
+            ]
+        );
+        assert_eq!(
+            clauses("السلام عليكم، مرحبا؟"),
+            [("السلام عليكم", Some(',')), (" مرحبا", Some('?'))]
+        );
+        assert!(clauses("").is_empty());
+    }
+
+    #[test]
+    fn finishes_on_a_complete_sentence() {
+        assert_eq!(finish_cleanly("One. Two and a half"), "One.");
+        assert_eq!(finish_cleanly("  Just a fragment, "), "Just a fragment.");
+        assert_eq!(finish_cleanly("شحال؟ جواب"), "شحال؟");
+        assert_eq!(
+            finish_cleanly("It costs 3.5 dirhams! Done"),
+            "It costs 3.5 dirhams!"
+        );
+        assert_eq!(finish_cleanly("Done!"), "Done!");
+        assert_eq!(finish_cleanly(""), "");
     }
 
     #[test]

@@ -451,7 +451,7 @@ struct LanguageModelLoad {
 /// onnxruntime loaded when it is installed and intact. Nothing is reported here: loading the
 /// voices says what is missing or damaged.
 pub fn prepare_process(models_dir: Option<PathBuf>) {
-    aoun_audio::disable_onnxruntime_telemetry();
+    aoun_onnx::prepare();
     let Ok(store) = ModelStore::open(models_dir) else {
         return;
     };

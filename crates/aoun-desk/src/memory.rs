@@ -6,7 +6,7 @@ use aoun_tts::{TextToSpeech, TtsError};
 
 /// A voice that gives the memory its synthesis freed back to the system after each sentence.
 ///
-/// onnxruntime runs without its arena (see `aoun_audio::onnx_session`), so each sentence's
+/// onnxruntime runs without its arena (see `aoun_onnx::session`), so each sentence's
 /// tensors come from the C allocator and are freed when the sentence is done. glibc keeps freed
 /// blocks in its heaps for reuse, and resident memory wandered by about 10 % from one turn to the
 /// next (`aoun bench soak`). Trimming the heaps once per sentence costs 3 to 12 ms and holds it

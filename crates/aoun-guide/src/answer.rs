@@ -34,13 +34,48 @@ pub struct Answer {
     pub question: String,
 }
 
+/// An answer's sentences in the order they are said, each with what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spoken {
+    /// The topic, when the answer does not name its procedure itself ("For the passport:").
+    pub topic: Option<Sentence>,
+    /// The card's answer: a language model may word all but its first sentence.
+    pub card: Vec<Sentence>,
+    /// What follows the answer and is never reworded: the counter check after a fact without
+    /// an official source, then the offer of details.
+    pub closing: Vec<Sentence>,
+}
+
+impl Spoken {
+    /// Every sentence, in order.
+    pub fn all(self) -> Vec<Sentence> {
+        self.topic
+            .into_iter()
+            .chain(self.card)
+            .chain(self.closing)
+            .collect()
+    }
+}
+
 impl Answer {
-    /// The topic to say before the answer, when it does not name its procedure itself.
-    pub fn topic_sentence(&self) -> Option<Sentence> {
-        self.topic.clone().map(|text| Sentence {
-            text,
-            kind: SentenceKind::Topic,
-        })
+    /// What to say, sentence by sentence: the topic when the answer does not name its
+    /// procedure, the card's sentences, the counter check, the offer of details.
+    pub fn spoken(&self) -> Spoken {
+        let mut closing = Vec::new();
+        if let Some(caution) = &self.caution {
+            closing.extend(Sentence::all(caution, SentenceKind::Card));
+        }
+        if let Some(offer) = &self.offer {
+            closing.extend(Sentence::all(offer, SentenceKind::Offer));
+        }
+        Spoken {
+            topic: self.topic.clone().map(|text| Sentence {
+                text,
+                kind: SentenceKind::Topic,
+            }),
+            card: Sentence::all(&self.text, SentenceKind::Card),
+            closing,
+        }
     }
 }
 

@@ -29,7 +29,7 @@ pub mod words;
 
 use std::path::Path;
 
-pub use answer::{Answer, Prompt};
+pub use answer::{Answer, Prompt, Spoken};
 pub use aoun_core::sentence::{Sentence, SentenceKind};
 pub use guard::GuardViolation;
 pub use lang::Lang;
@@ -80,17 +80,7 @@ impl Reply {
     /// fact without an official source, and the offer of details; or a question back.
     pub fn sentences(&self) -> Vec<Sentence> {
         match self {
-            Reply::Answer(a) => {
-                let mut said = a.topic_sentence().into_iter().collect::<Vec<_>>();
-                said.extend(Sentence::all(&a.text, SentenceKind::Card));
-                if let Some(caution) = &a.caution {
-                    said.extend(Sentence::all(caution, SentenceKind::Card));
-                }
-                if let Some(offer) = &a.offer {
-                    said.extend(Sentence::all(offer, SentenceKind::Offer));
-                }
-                said
-            }
+            Reply::Answer(a) => a.spoken().all(),
             Reply::Clarify { question: text, .. } | Reply::NotUnderstood { text, .. } => {
                 Sentence::all(text, SentenceKind::QuestionBack)
             }

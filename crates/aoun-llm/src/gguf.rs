@@ -10,7 +10,7 @@ use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::quantized_qwen3;
 
-use crate::sentences::StreamStops;
+use crate::stops::StreamStops;
 use crate::template::ChatTemplate;
 use crate::tokenizer::{self, GgufTokenizer};
 use crate::transformer::{RopeStyle, Transformer};

@@ -9,7 +9,7 @@
 mod fallback;
 mod gguf;
 mod openai;
-mod sentences;
+mod stops;
 mod template;
 mod tokenizer;
 mod transformer;
@@ -17,7 +17,6 @@ mod transformer;
 pub use fallback::{Answerer, AnswererCounts, WithFallback};
 pub use gguf::{Architecture, GgufModel};
 pub use openai::{OpenAiServer, ServerOptions};
-pub use sentences::{finish_cleanly, SentenceCounter};
 
 use std::ops::ControlFlow;
 

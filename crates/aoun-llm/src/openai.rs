@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use crate::sentences::StreamStops;
+use crate::stops::StreamStops;
 use crate::{first_line, TokenSink};
 use crate::{ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, StopReason};
 

@@ -7,8 +7,7 @@ use aoun_guide::{Lang, Prompt};
 
 use crate::Contained;
 use aoun_llm::{
-    ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, SentenceCounter,
-    TokenSink,
+    ChatMessage, GenerateOptions, Generation, LanguageModel, LlmError, Role, TokenSink,
 };
 
 /// A loaded language model and the languages it can speak (declared in the model manifest).
@@ -97,7 +96,7 @@ struct Output<'b> {
     begun: &'b str,
     /// Text held while its first sentence may still restate `begun`; `None` once it is known.
     held: Option<String>,
-    sentences: SentenceCounter,
+    sentences: sentence::Counter,
     limit: usize,
     /// What was handed on.
     said: String,
@@ -108,7 +107,7 @@ impl<'b> Output<'b> {
         Self {
             begun,
             held: (!begun.is_empty()).then(String::new),
-            sentences: SentenceCounter::default(),
+            sentences: sentence::Counter::default(),
             limit,
             said: String::new(),
         }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Instant;
 
-use aoun_audio::{Audio, Resample};
+use aoun_audio::Audio;
 use aoun_core::{CancelToken, Lang, Sentence};
 use aoun_guide::Guide;
 use aoun_stt::{SpeechToText, Transcript};
@@ -148,13 +148,21 @@ impl TurnContext {
     }
 }
 
-/// The three stages' workers. Dropping the pipeline closes their channels, and each worker
-/// ends once its work in hand is done.
+/// The three stages' workers. Dropping the pipeline (the program shutting down) cancels every
+/// turn under way and closes the stages' channels; each worker then ends.
 pub struct Pipeline {
     hearing: Sender<hear::Job>,
     answering: Sender<answer::Job>,
     speaking: Sender<speak::Job>,
     turns: AtomicU64,
+    /// The parent of every turn's token: shutting down cancels them all.
+    shutdown: CancelToken,
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }
 
 impl Pipeline {
@@ -174,6 +182,7 @@ impl Pipeline {
             answering,
             speaking,
             turns: AtomicU64::new(0),
+            shutdown: CancelToken::new(),
         }
     }
 
@@ -319,7 +328,7 @@ impl Pipeline {
 
     fn new_turn(&self) -> (RunningTurn, TurnContext) {
         let id = self.turns.fetch_add(1, Ordering::SeqCst) + 1;
-        let cancel = CancelToken::new();
+        let cancel = self.shutdown.child();
         let (events_tx, events) = mpsc::channel();
         let context = TurnContext {
             cancel: cancel.clone(),

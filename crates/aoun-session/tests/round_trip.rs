@@ -1,7 +1,6 @@
 //! Piper speaks, Whisper listens: the registry pack's English voice and Whisper base must agree
 //! (needs `aoun models fetch`).
 
-use aoun_audio::Resample;
 use aoun_models::ModelStore;
 use aoun_stt::{word_errors, CancelToken, SpeechToText, WhisperOptions, WhisperStt};
 use aoun_tts::{PiperVoice, SpeechRuntime, TextToSpeech};

@@ -299,3 +299,35 @@ fn a_turn_cancelled_while_its_first_sentence_plays_stops_at_the_next_token() {
         "{log:#?}"
     );
 }
+
+#[test]
+fn shutting_down_cancels_the_turn_under_way() {
+    let log: Log = Arc::default();
+    let mut pipeline = Some(pipeline(&log, "How do I register with the CNSS?"));
+    let turn = pipeline.as_ref().unwrap().start(speech());
+    let mut outcome = None;
+    for event in turn.events.iter() {
+        if let TurnEvent::Sentence { .. } = event {
+            // The program closes as the answer starts playing: nobody cancels the turn itself.
+            drop(pipeline.take());
+            log.lock().unwrap().push("played (then shut down)".into());
+        }
+        if event.ends_turn() {
+            outcome = Some(event);
+            break;
+        }
+    }
+    assert!(turn.cancel.is_cancelled());
+    assert!(
+        matches!(
+            outcome,
+            Some(TurnEvent::Cancelled | TurnEvent::Failed(TurnError::Cancelled))
+        ),
+        "{outcome:?}"
+    );
+    let log = log.lock().unwrap();
+    assert!(
+        !log.iter().any(|l| l.starts_with("voice The employer then")),
+        "{log:#?}"
+    );
+}

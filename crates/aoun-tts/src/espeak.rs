@@ -9,7 +9,7 @@
 use std::ffi::{c_int, c_short, c_uint, c_void, CString};
 use std::sync::{Mutex, MutexGuard};
 
-use aoun_core::Audio;
+use aoun_core::{sentence, Audio};
 
 use crate::{TextToSpeech, TtsError};
 
@@ -44,7 +44,7 @@ pub fn phonemize(text: &str, voice: &str) -> Result<Vec<String>, TtsError> {
     let _guard = lock();
     let mut sentences = Vec::new();
     let mut current = String::new();
-    for (clause, mark) in clauses(text) {
+    for (clause, mark) in sentence::clauses(text) {
         let phonemes = espeak_rs::text_to_phonemes(clause, voice, None)
             .map_err(espeak_error)?
             .join(" ");
@@ -70,35 +70,6 @@ pub fn phonemize(text: &str, voice: &str) -> Result<Vec<String>, TtsError> {
         sentences.push(rest.to_string());
     }
     Ok(sentences)
-}
-
-/// Splits text into clauses at punctuation followed by a space (or the end), giving each
-/// clause's text and its mark in Latin form.
-fn clauses(text: &str) -> Vec<(&str, Option<char>)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let mark = match c {
-            ',' | '،' => ',',
-            ';' | '؛' => ';',
-            ':' => ':',
-            '.' | '…' | '۔' => '.',
-            '!' => '!',
-            '?' | '؟' => '?',
-            _ => continue,
-        };
-        if chars.peek().is_some_and(|(_, n)| !n.is_whitespace()) {
-            continue;
-        }
-        out.push((&text[start..i], Some(mark)));
-        start = i + c.len_utf8();
-    }
-    if start < text.len() {
-        out.push((&text[start..], None));
-    }
-    out.retain(|(clause, mark)| !clause.trim().is_empty() || mark.is_some());
-    out
 }
 
 /// A voice of espeak-ng itself: robotic but intelligible, and present for every language.
@@ -238,28 +209,5 @@ impl TextToSpeech for EspeakVoice {
 
     fn describe(&self) -> String {
         format!("espeak-ng voice `{}`", self.voice)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clauses_keep_their_marks() {
-        assert_eq!(
-            clauses("Bonjour, où est l'annexe ? Merci"),
-            [
-                ("Bonjour", Some(',')),
-                (" où est l'annexe ", Some('?')),
-                (" Merci", None)
-            ]
-        );
-        assert_eq!(
-            clauses("السلام عليكم، مرحبا؟"),
-            [("السلام عليكم", Some(',')), (" مرحبا", Some('?'))]
-        );
-        assert_eq!(clauses("3.5 ans"), [("3.5 ans", None)]);
-        assert!(clauses("").is_empty());
     }
 }

@@ -2,7 +2,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use aoun_audio::Resample;
 use aoun_core::{Audio, Lang};
 
 use crate::loudness::Loudness;

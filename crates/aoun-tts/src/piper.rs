@@ -28,7 +28,7 @@ impl SpeechRuntime {
     /// single thread: changing the environment is only sound then. The folders need not exist
     /// yet (a first start, before a model pack is imported).
     pub fn prepare(&self) {
-        aoun_audio::disable_onnxruntime_telemetry();
+        aoun_onnx::prepare();
         std::env::set_var(ESPEAK_DATA_VARIABLE, &self.espeak_data);
     }
 
@@ -53,12 +53,10 @@ impl SpeechRuntime {
         if !self.onnxruntime.is_file() {
             return Err(runtime_error("the file does not exist"));
         }
-        let outcome =
-            RUNTIME.get_or_init(|| match aoun_audio::init_onnxruntime(&self.onnxruntime) {
-                Ok(()) => Ok(self.clone()),
-                Err(aoun_audio::VadError::Runtime { reason, .. }) => Err(reason),
-                Err(e) => Err(e.to_string()),
-            });
+        let outcome = RUNTIME.get_or_init(|| match aoun_onnx::init(&self.onnxruntime) {
+            Ok(()) => Ok(self.clone()),
+            Err(e) => Err(e.reason),
+        });
         match outcome {
             Ok(_) => Ok(()),
             Err(reason) => Err(runtime_error(reason)),
@@ -118,7 +116,7 @@ impl PiperVoice {
         let settings: ModelConfig = serde_json::from_str(&text).map_err(|e| {
             voice_error(format!("its config does not describe a Piper voice ({e})"))
         })?;
-        let session = aoun_audio::onnx_session(model, None).map_err(|e| {
+        let session = aoun_onnx::session(model, None).map_err(|e| {
             let detail = e.to_string();
             let first_line = detail.lines().next().unwrap_or_default().to_string();
             voice_error(format!(

@@ -73,7 +73,7 @@ impl Diacritizer {
         if !model.is_file() {
             return Err(error("model.onnx does not exist".into()));
         }
-        let session = aoun_audio::onnx_session(&model, None)
+        let session = aoun_onnx::session(&model, None)
             .map_err(|e| error(format!("onnxruntime cannot load model.onnx ({e})")))?;
         Ok(Self {
             session,

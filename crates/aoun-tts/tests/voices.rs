@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use aoun_audio::Audio;
+use aoun_core::Audio;
 use aoun_core::Lang;
 use aoun_models::ModelStore;
 use aoun_tts::{

@@ -9,7 +9,6 @@ use std::time::Instant;
 use aoun_core::sentence::{self, Splitter};
 use aoun_core::{Lang, Sentence, SentenceKind};
 use aoun_guide::{Answer, Dialogue, Guide, Reply};
-use aoun_llm::finish_cleanly;
 use aoun_stt::Transcript;
 
 use super::{speak, TurnContext};
@@ -208,11 +207,9 @@ impl Mind {
         timings: &mut StageTimings,
         said: &mut Said<'_>,
     ) {
-        if let Some(topic) = answer.topic_sentence() {
-            said.say(topic);
-        }
-        let card = Sentence::all(&answer.text, SentenceKind::Card);
-        if let Some((first, rest)) = card.split_first() {
+        let spoken = answer.spoken();
+        said.say_all(spoken.topic);
+        if let Some((first, rest)) = spoken.card.split_first() {
             said.say(first.clone());
             let worded =
                 !rest.is_empty() && self.model_rest(answer, first, rest, report, timings, said);
@@ -222,12 +219,7 @@ impl Mind {
                 said.say_all(rest.iter().cloned());
             }
         }
-        if let Some(caution) = &answer.caution {
-            said.say_all(Sentence::all(caution, SentenceKind::Card));
-        }
-        if let Some(offer) = &answer.offer {
-            said.say_all(Sentence::all(offer, SentenceKind::Offer));
-        }
+        said.say_all(spoken.closing);
     }
 
     /// Streams the language model's continuation of the answer's first sentence, handing on
@@ -292,7 +284,9 @@ impl Mind {
                 timings.llm_first_token_ms = Some(generation.prompt_ms);
                 report.generated_tokens = Some(generation.generated_tokens);
                 // The last sentence, closed cleanly when the model stopped mid-way.
-                let last = splitter.finish().map(|rest| finish_cleanly(&rest));
+                let last = splitter
+                    .finish()
+                    .map(|rest| sentence::finish_cleanly(&rest));
                 if let Some(last) = last.filter(|l| rejected.is_none() && !l.is_empty()) {
                     if !cancel.is_cancelled() {
                         rejected = accept(last).err();

@@ -6,7 +6,7 @@
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use aoun_audio::{Audio, Resample, SPEECH_RATE};
+use aoun_audio::{Audio, SPEECH_RATE};
 use aoun_core::CancelToken;
 use aoun_stt::{SpeechToText, SttError, Transcript};
 
