@@ -1056,12 +1056,62 @@ fn source_problem(source: &str) -> Option<String> {
         ));
     }
     let path = rest.find(['/', '?', '#']).map_or("", |i| &rest[i..]);
-    if path.is_empty() || path == "/" {
+    if is_home_page(path) {
         return Some(format!(
             "'{source}' is a home page; cite the page that states the fact"
         ));
     }
     None
+}
+
+/// True when the part of an address after its host names no page: nothing, `/`, a
+/// language (`/fr`, `/ar-ma/`), a home file (`/index.php`, `/Pages/Accueil.aspx`,
+/// `/fr/web/guest/home`), or these with only a language in the query
+/// (`/Accueil.aspx?culture=fr-FR`). A fragment (`#top`) names no page either.
+fn is_home_page(path: &str) -> bool {
+    let path = path.split('#').next().unwrap_or("");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let home_segment = |segment: &str| {
+        let s = segment.to_ascii_lowercase();
+        let bytes = s.as_bytes();
+        let language = (s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()))
+            || (s.len() == 5
+                && bytes[2] == b'-'
+                && s.chars().filter(|c| c.is_ascii_alphabetic()).count() == 4);
+        let stem = s
+            .rsplit_once('.')
+            .filter(|(_, ext)| {
+                matches!(
+                    *ext,
+                    "php" | "html" | "htm" | "shtml" | "asp" | "aspx" | "jsp"
+                )
+            })
+            .map_or(s.as_str(), |(stem, _)| stem);
+        language
+            || matches!(
+                stem,
+                "index"
+                    | "default"
+                    | "home"
+                    | "accueil"
+                    | "welcome"
+                    | "main"
+                    | "portal"
+                    | "pages"
+                    | "web"
+                    | "guest"
+            )
+    };
+    let only_language = |pair: &str| {
+        let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+        pair.is_empty()
+            || matches!(
+                key.as_str(),
+                "lang" | "language" | "l" | "hl" | "locale" | "culture"
+            )
+    };
+    path.split('/').filter(|s| !s.is_empty()).all(home_segment)
+        && query.split('&').all(only_language)
 }
 
 fn valid_date(s: &str) -> bool {
@@ -1129,8 +1179,29 @@ mod tests {
             source_problem("http://service-public.ma/web/guest/home?p=1"),
             None
         );
-        for home in ["https://cnie.ma", "https://www.cnss.ma/", "cnie.ma/fr/page"] {
-            assert!(source_problem(home).is_some(), "{home}");
+        assert_eq!(
+            source_problem("https://watiqa.ma/index.php?page=citoyen.ConditionsUtilisation"),
+            None
+        );
+        assert_eq!(
+            source_problem("https://consulat.ma/index.php/nl/strafregister-voor-marokkanen"),
+            None
+        );
+        for home in [
+            "https://cnie.ma",
+            "https://www.cnss.ma/",
+            "cnie.ma/fr/page",
+            "https://www.cnie.ma/fr",
+            "https://www.cnie.ma/ar/",
+            "https://www.service-public.ma/index.php",
+            "http://www.cnie.ma/Pages/Accueil.aspx",
+            "http://casierjudiciaire.justice.gov.ma/Accueil.aspx?culture=fr-FR",
+            "https://www.service-public.ma/fr/web/guest/home",
+            "https://www.narsa.ma/fr-fr/#services",
+            "https://www.rsu.ma/?lang=ar",
+        ] {
+            let problem = source_problem(home);
+            assert!(problem.is_some(), "{home}");
         }
         let commented = source_problem("https://www.service-public.ma (Etat civil)");
         assert!(commented.is_some_and(|p| p.contains("space")));

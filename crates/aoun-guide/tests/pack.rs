@@ -189,6 +189,12 @@ fn sources_are_pages_of_a_known_kind() {
         "source = \"https://laquotidienne.ma/article/economie/passeport-le-tarif-du-timbre-passe-a-500-dh-a-compter-du-1er-janvier-2018\"",
         "source = \"https://laquotidienne.ma/\"",
     );
+    // A portal's page in one language is still its home page.
+    edit(
+        &dir.path().join("cards/cnss_registration.toml"),
+        "source = \"https://www.cnss.ma/fr/faq-page/17\"",
+        "source = \"https://www.cnss.ma/fr\"",
+    );
     let errors = check_pack(dir.path()).expect_err("broken pack");
     let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
     let kind = errors
@@ -208,6 +214,11 @@ fn sources_are_pages_of_a_known_kind() {
     assert!(
         text.iter()
             .any(|e| e.contains("'https://laquotidienne.ma/' is a home page")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.contains("'https://www.cnss.ma/fr' is a home page")),
         "{text:?}"
     );
 }
