@@ -9,7 +9,9 @@
 //!
 //! The best card is only trusted when it accounts for the whole question, not for one
 //! shared word (see [`Hit::covers`]): "permis de construire" shares "permis" with the
-//! driving licence, but is about something no card covers.
+//! driving licence, but is about something no card covers. The words of another
+//! administration's term ("carte grise", "لاكارط گريز") count as words no card knows, even
+//! a card's own word inside one: "the grey card of the car" does not name the ID card.
 
 use std::collections::{HashMap, HashSet};
 
@@ -77,6 +79,9 @@ pub struct Index {
     unknown_weight: f32,
     /// The card words' Arabic skeletons without their last letter.
     stems: HashSet<String>,
+    /// Other administrations' terms, each as the keys of its words that are not
+    /// stopwords.
+    elsewhere: Vec<Vec<Vec<Key>>>,
 }
 
 /// A card's name, as the keys of each of its words that is neither a stopword nor generic.
@@ -181,6 +186,18 @@ impl Index {
             .flat_map(|keys| keys.keys())
             .filter_map(stem)
             .collect();
+        let elsewhere = stop
+            .elsewhere()
+            .iter()
+            .map(|term| {
+                words(term)
+                    .into_iter()
+                    .filter(|w| !stop.is_stopword(w))
+                    .map(|w| word_keys(w, false))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|term| !term.is_empty())
+            .collect();
         Index {
             cards: per_card,
             names,
@@ -188,6 +205,7 @@ impl Index {
             generic,
             unknown_weight: (1.0 + n).ln(),
             stems,
+            elsewhere,
         }
     }
 
@@ -195,12 +213,13 @@ impl Index {
     /// Cards that match nothing are left out.
     pub fn search(&self, text: &str, lang: Lang, stop: &Words) -> Found {
         let norm = normalize(text);
-        let query: Vec<QueryWord> = words(&norm)
+        let mut query: Vec<QueryWord> = words(&norm)
             .into_iter()
             .filter(|w| !stop.is_stopword(w))
             .take(60)
             .map(|w| self.query_word(w, lang))
             .collect();
+        self.set_aside_elsewhere(&mut query);
         let unknown = query.iter().filter(|q| q.unknown).map(|q| q.weight).sum();
         let mut hits: Vec<Hit> = Vec::new();
         for (card, keys) in self.cards.iter().enumerate() {
@@ -248,6 +267,36 @@ impl Index {
             keys,
             generic,
             unknown,
+        }
+    }
+
+    /// Turns the words of another administration's term into words no card knows: a
+    /// card's word inside the term ("لاكارط" in "لاكارط گريز") then neither names nor
+    /// explains that card. Terms are found as consecutive words, stopwords left out, each
+    /// word written as in the term.
+    fn set_aside_elsewhere(&self, query: &mut [QueryWord]) {
+        let mut aside = vec![false; query.len()];
+        for start in 0..query.len() {
+            for term in &self.elsewhere {
+                let Some(span) = query.get(start..start + term.len()) else {
+                    continue;
+                };
+                let found = span
+                    .iter()
+                    .zip(term)
+                    .all(|(q, tkeys)| q.keys.iter().any(|k| tkeys.contains(k)));
+                if found {
+                    aside[start..start + term.len()].fill(true);
+                }
+            }
+        }
+        for (q, aside) in query.iter_mut().zip(aside) {
+            if aside {
+                q.keys.clear();
+                q.generic = false;
+                q.unknown = true;
+                q.weight = self.unknown_weight;
+            }
         }
     }
 

@@ -40,6 +40,9 @@ pub struct Words {
     /// Words that name a kind of paper or what one does with it ("carte", "permis",
     /// "register", "تجديد"), not one procedure.
     generic: Vec<String>,
+    /// Terms of other administrations ("carte grise", "لاكارط گريز"): the words of one
+    /// say nothing about this guide's cards, even a card's own word inside it.
+    elsewhere: Vec<String>,
 }
 
 impl Words {
@@ -54,6 +57,12 @@ impl Words {
     /// with it, and so never tell alone which procedure is meant.
     pub(crate) fn generic(&self) -> &[String] {
         &self.generic
+    }
+
+    /// The terms of other administrations, normalised: words or phrases ("carte grise",
+    /// "voiture") whose words, in a question, count as words no card knows.
+    pub(crate) fn elsewhere(&self) -> &[String] {
+        &self.elsewhere
     }
 
     /// The aspect a question asks, if any cue shows it.
@@ -108,6 +117,9 @@ struct RawWords {
     /// Packs made before generic words were known have none.
     #[serde(default)]
     generic: Vec<Spanned<String>>,
+    /// Packs made before other administrations' terms were known have none.
+    #[serde(default)]
+    elsewhere: Vec<Spanned<String>>,
     aspect: Vec<Spanned<RawAspect>>,
 }
 
@@ -174,6 +186,13 @@ pub(crate) fn check(src: &Source, errors: &mut Vec<PackError>) -> Option<Words> 
     }
 
     let generic = normalized_list(src, "generic words", &raw.generic, false, errors);
+    let elsewhere = normalized_list(
+        src,
+        "terms of other administrations",
+        &raw.elsewhere,
+        true,
+        errors,
+    );
 
     let mut aspects: Vec<AspectCues> = Vec::new();
     for table in &raw.aspect {
@@ -237,11 +256,33 @@ pub(crate) fn check(src: &Source, errors: &mut Vec<PackError>) -> Option<Words> 
         }
     }
 
+    // A term made only of words that matching leaves out would never be found.
+    for entry in &raw.elsewhere {
+        let term = normalize(entry.get_ref());
+        if term.is_empty() {
+            continue;
+        }
+        let says_nothing = words(&term)
+            .iter()
+            .all(|w| w.chars().count() < 2 || ignored.contains(*w));
+        if says_nothing {
+            errors.push(PackError::invalid(
+                &src.name,
+                line(entry.span().start),
+                format!(
+                    "the term of another administration '{}' holds only stopwords or cues, which questions are matched without",
+                    entry.get_ref()
+                ),
+            ));
+        }
+    }
+
     (errors.len() == before).then_some(Words {
         ignored,
         aspects,
         cue_prefixes,
         generic,
+        elsewhere,
     })
 }
 
@@ -515,6 +556,32 @@ mod tests {
         let words = check(&src, &mut errors).expect("valid without generic words");
         assert!(words.generic().is_empty() && errors.is_empty());
         assert!(shipped_words().generic().contains(&"permis".to_string()));
+    }
+
+    #[test]
+    fn other_administrations_terms_are_phrases_and_optional() {
+        // A term holds several words; one made only of stopwords would never be found.
+        let errors = errors_with("\"carte grise\",", "\"carte grise\", \"de la\",");
+        assert_error(
+            &errors,
+            "the term of another administration 'de la' holds only stopwords or cues",
+        );
+        let errors = errors_with("\"voiture\",", "\"voiture\", \"Voiture\",");
+        assert_error(
+            &errors,
+            "the terms of other administrations list 'Voiture' and 'voiture'",
+        );
+        // A words file made before such terms were known still loads.
+        let mut src = shipped();
+        let start = src.text.find("elsewhere = [").expect("elsewhere");
+        let end = start + src.text[start..].find(']').expect("end of the list") + 1;
+        src.text.replace_range(start..end, "");
+        let mut errors = Vec::new();
+        let words = check(&src, &mut errors).expect("valid without other administrations' terms");
+        assert!(words.elsewhere().is_empty() && errors.is_empty());
+        assert!(shipped_words()
+            .elsewhere()
+            .contains(&"carte grise".to_string()));
     }
 
     #[test]
