@@ -229,6 +229,7 @@ fn llm(
         single_paragraph: false,
         repeat_penalty: 1.0,
         seed: 1,
+        ..GenerateOptions::default()
     };
     let (mut prompt_rates, mut gen_rates) = (Vec::new(), Vec::new());
     for run in 0..repeats.max(1) {

@@ -268,9 +268,30 @@ impl LanguageModel for GgufModel {
 
         let started = Instant::now();
         let reused_prompt_tokens = self.weights.reusable(&prompt_ids);
-        let mut sequence = prompt_ids.clone();
-        let mut logits = self.weights.logits_after(&sequence, &self.device)?;
+        // The prompt is read a piece at a time, so a cancellation is heard within one piece.
+        let mut read = None;
+        for end in piece_ends(reused_prompt_tokens, prompt_ids.len()) {
+            if options.cancel.is_cancelled() {
+                break;
+            }
+            read = Some(
+                self.weights
+                    .logits_after(&prompt_ids[..end], &self.device)?,
+            );
+        }
         let prompt_ms = started.elapsed().as_millis() as u64;
+        let Some(mut logits) = read.filter(|_| !options.cancel.is_cancelled()) else {
+            return Ok(Generation {
+                text: String::new(),
+                stop: StopReason::Cancelled,
+                prompt_tokens: prompt_ids.len(),
+                reused_prompt_tokens,
+                generated_tokens: 0,
+                prompt_ms,
+                generate_ms: 0,
+            });
+        };
+        let mut sequence = prompt_ids.clone();
         let generating = Instant::now();
 
         let mut generated: Vec<u32> = Vec::new();
@@ -313,6 +334,26 @@ impl LanguageModel for GgufModel {
             generate_ms: generating.elapsed().as_millis() as u64,
         })
     }
+}
+
+/// Tokens of the prompt read in one step: few enough that a cancellation waits a few tens of
+/// milliseconds at most, enough that each step's matrix products stay batched.
+const PROMPT_PIECE: usize = 64;
+
+/// Where each step of reading a prompt of `len` tokens ends, its first `reused` tokens already
+/// read (the last token is always read again, for its logits).
+fn piece_ends(reused: usize, len: usize) -> Vec<usize> {
+    let mut end = reused.min(len.saturating_sub(1));
+    let mut ends = Vec::new();
+    while end < len {
+        end = (end + PROMPT_PIECE).min(len);
+        ends.push(end);
+    }
+    if ends.is_empty() {
+        // An empty prompt: reading it gives the engine's own error.
+        ends.push(len);
+    }
+    ends
 }
 
 /// Checks that every tensor the header declares holds values and lies inside the file. candle
@@ -455,5 +496,19 @@ impl std::fmt::Debug for GgufModel {
             .field("vocabulary", &self.tokenizer.tokens.len())
             .field("context_length", &self.context_length)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{piece_ends, PROMPT_PIECE};
+
+    #[test]
+    fn a_prompt_is_read_in_pieces_after_what_is_reused() {
+        assert_eq!(piece_ends(0, 150), [PROMPT_PIECE, 2 * PROMPT_PIECE, 150]);
+        assert_eq!(piece_ends(100, 130), [130]);
+        // All reused: the last token is read again for its logits.
+        assert_eq!(piece_ends(130, 130), [130]);
+        assert_eq!(piece_ends(0, 0), [0]);
     }
 }

@@ -20,6 +20,8 @@ pub use openai::{OpenAiServer, ServerOptions};
 
 use std::ops::ControlFlow;
 
+use aoun_core::CancelToken;
+
 /// Who says a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +69,9 @@ pub struct GenerateOptions {
     pub repeat_penalty: f32,
     /// Seed for sampling.
     pub seed: u64,
+    /// Stops generation, the prompt's reading included, at the next step once cancelled (the
+    /// person spoke again, or the program is closing).
+    pub cancel: CancelToken,
 }
 
 impl Default for GenerateOptions {
@@ -78,6 +83,7 @@ impl Default for GenerateOptions {
             single_paragraph: true,
             repeat_penalty: 1.1,
             seed: 299_792_458,
+            cancel: CancelToken::new(),
         }
     }
 }

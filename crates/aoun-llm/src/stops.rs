@@ -8,7 +8,8 @@ use aoun_core::sentence;
 use crate::{GenerateOptions, StopReason, TokenSink};
 
 /// The stop rules of [`GenerateOptions`] applied to streamed text, so that the local model and a
-/// server stop alike: the text so far, the sentence limit, the paragraph end and cancellation.
+/// server stop alike: the text so far, the sentence limit, the paragraph end and cancellation
+/// (the options' token, or the listener's verdict).
 pub(crate) struct StreamStops<'o> {
     options: &'o GenerateOptions,
     text: String,
@@ -30,6 +31,9 @@ impl<'o> StreamStops<'o> {
         mut piece: String,
         on_text: &mut TokenSink<'_>,
     ) -> Option<StopReason> {
+        if self.options.cancel.is_cancelled() {
+            return Some(StopReason::Cancelled);
+        }
         let text = &self.text;
         let paragraph_end = self.options.single_paragraph
             && piece

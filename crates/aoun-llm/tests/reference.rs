@@ -39,6 +39,7 @@ fn exact_options() -> GenerateOptions {
         single_paragraph: false,
         repeat_penalty: 1.0,
         seed: 1,
+        ..GenerateOptions::default()
     }
 }
 

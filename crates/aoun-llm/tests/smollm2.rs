@@ -78,6 +78,48 @@ fn stops_when_the_listener_cancels() {
 }
 
 #[test]
+fn a_stop_given_while_the_prompt_is_read_ends_it_within_a_piece() {
+    let mut model = GgufModel::load(&smollm2(), Device::Cpu).unwrap();
+    // A prompt of several pieces, read while another thread cancels the turn.
+    let long = "Where do I renew my national identity card, and what do I bring? ".repeat(20);
+    let messages = [ChatMessage::new(Role::User, long)];
+    let options = GenerateOptions::default();
+    let whole = {
+        let started = std::time::Instant::now();
+        let _ = model.generate(
+            &messages,
+            &GenerateOptions {
+                max_tokens: 1,
+                ..GenerateOptions::default()
+            },
+            &mut |_| ControlFlow::Continue(()),
+        );
+        started.elapsed()
+    };
+    // A different prompt, so nothing of it is reused from the run above.
+    let messages = [ChatMessage::new(
+        Role::User,
+        format!("Please. {}", messages[0].content),
+    )];
+    let cancel = options.cancel.clone();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(whole / 4);
+        cancel.cancel();
+    });
+    let mut pieces = 0;
+    let generation = model
+        .generate(&messages, &options, &mut |_| {
+            pieces += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    stopper.join().unwrap();
+    assert_eq!(generation.stop, aoun_llm::StopReason::Cancelled);
+    assert_eq!((pieces, generation.generated_tokens), (0, 0));
+    assert!(generation.prompt_tokens > 200, "{generation:?}");
+}
+
+#[test]
 fn refuses_unsupported_and_damaged_files_with_one_sentence() {
     let dir = tempfile::tempdir().unwrap();
     // A valid GGUF header whose architecture is one Aoun does not run.

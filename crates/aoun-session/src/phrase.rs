@@ -33,7 +33,8 @@ impl Phraser {
     /// Generates the model's wording of a grounded prompt as the continuation of `begun`, the
     /// answer's words already said (empty for the whole answer), passing the text to `on_text`
     /// as it is generated, without the label small models put first ("The answer is: ...").
-    /// `cancel` stops it at the next token, held-back opening words included.
+    /// `cancel` stops it within a piece of the prompt or at the next token, held-back opening
+    /// words included.
     pub fn phrase_streaming(
         &mut self,
         prompt: &Prompt,
@@ -55,12 +56,14 @@ impl Phraser {
         // A sentence restating `begun` is dropped and does not count: the model may write one more.
         let options = GenerateOptions {
             max_sentences: spoken.max_sentences + usize::from(!begun.is_empty()),
+            cancel: cancel.clone(),
             ..spoken
         };
         // The opening words are held back until it is clear whether they are a label.
         let mut head = String::new();
         let mut head_done = false;
         let mut generation = self.model.generate(&messages, &options, &mut |piece| {
+            // Whatever the model does with the options' token, no word is handed on after a stop.
             if cancel.is_cancelled() {
                 return ControlFlow::Break(());
             }
