@@ -273,7 +273,7 @@ fn content_check() -> Check {
         None if has_pack => Check::bad(
             what,
             State::Problem,
-            "the installed pack was changed since it was installed, or does not load, so the built-in one answers",
+            "the installed pack was changed since it was installed, is not signed with a key the office trusts, or does not load, so the built-in one answers",
             "install the office's signed pack again with `aoun pack install <folder>`",
         )
         .warning(),

@@ -40,12 +40,21 @@ impl Office {
     }
 
     fn aoun(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_aoun"))
+        self.aoun_with(args, &[])
+    }
+
+    /// `aoun args` with the `env` variables set too.
+    fn aoun_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aoun"));
+        command
             .args(args)
             .env("AOUN_GUIDE_DIR", self.installed())
             .env("AOUN_MODELS_DIR", self.path("data/models"))
-            .output()
-            .expect("run aoun")
+            .env_remove("AOUN_TRUST");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output().expect("run aoun")
     }
 
     fn ok(&self, args: &[&str]) -> Output {
@@ -113,10 +122,20 @@ impl Office {
     /// The first sentence of the desk's answer about the passport fee (a note on its source may
     /// follow it) when asked with `more` arguments, and what the desk logged.
     fn ask_fee(&self, more: &[&str]) -> (String, String) {
+        self.ask_fee_with(more, &[])
+    }
+
+    /// [`Office::ask_fee`] with the `env` variables set too.
+    fn ask_fee_with(&self, more: &[&str], env: &[(&str, &Path)]) -> (String, String) {
         let mut args = vec!["ask", "--no-llm", "--json", "--lang", "en"];
         args.extend(more);
         args.push(FEE_QUESTION);
-        let output = self.ok(&args);
+        let output = self.aoun_with(&args, env);
+        assert!(
+            output.status.success(),
+            "aoun {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let text = reply["answer"]["text"].as_str().unwrap();
         let answer = text
@@ -275,7 +294,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
-    assert_eq!(office.data_folder(), ["guide"]);
+    assert_eq!(office.data_folder(), ["guide", "guide.trusted"]);
 
     // Changed after signing: refused, the installed pack keeps answering.
     let tampered = office.update("tampered", 700, "2026.12.2");
@@ -321,7 +340,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
     assert_eq!(
         office.data_folder(),
-        ["guide"],
+        ["guide", "guide.trusted"],
         "nothing half-installed stays"
     );
 
@@ -330,7 +349,7 @@ fn a_good_update_changes_the_answer_and_a_bad_one_leaves_it() {
     office.sign(&second, "office.key");
     assert!(office.install(&second).status.success());
     assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
-    assert_eq!(office.data_folder(), ["guide"]);
+    assert_eq!(office.data_folder(), ["guide", "guide.trusted"]);
 
     // An explicit --guide still wins over the installed pack.
     let shipped = guide_assets();
@@ -363,7 +382,7 @@ fn an_install_cut_short_between_its_renames_still_answers_from_the_previous_pack
     office.sign(&second, "office.key");
     assert!(office.install(&second).status.success());
     assert_eq!(office.fee_answer(), "The passport stamp costs 675 dirhams.");
-    assert_eq!(office.data_folder(), ["guide"]);
+    assert_eq!(office.data_folder(), ["guide", "guide.trusted"]);
 }
 
 #[test]
@@ -584,7 +603,7 @@ fn an_older_or_equal_pack_is_refused_unless_allowed_and_the_installed_one_stays_
         before,
         "the installed pack changed"
     );
-    assert_eq!(office.data_folder(), ["guide"]);
+    assert_eq!(office.data_folder(), ["guide", "guide.trusted"]);
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
 
     // The same version, with other fees and signed later: refused too.
@@ -609,7 +628,7 @@ fn an_older_or_equal_pack_is_refused_unless_allowed_and_the_installed_one_stays_
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(office.fee_answer(), "The passport stamp costs 600 dirhams.");
-    assert_eq!(office.data_folder(), ["guide"]);
+    assert_eq!(office.data_folder(), ["guide", "guide.trusted"]);
 }
 
 #[test]
@@ -647,6 +666,68 @@ fn a_pack_changed_after_it_was_installed_is_refused_at_start_and_the_built_in_gu
     );
 
     // A changed pack sets no floor: the same signed pack mends it.
+    assert!(office.install(&update).status.success());
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+}
+
+#[test]
+fn a_pack_signed_again_with_a_key_the_office_does_not_trust_is_refused_at_start() {
+    let office = Office::new();
+    let update = office.update("update", 650, "2026.12.1");
+    office.sign(&update, "office.key");
+    assert!(office.install(&update).status.success());
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    // The fee edited on disk and the folder signed again in place with a stranger's key: every
+    // file is as signed, but not by a key the office trusts.
+    replace_in(
+        &office.installed().join("cards/passport.toml"),
+        "650",
+        "900",
+    );
+    let stranger = Office::new();
+    stranger.sign(&office.installed(), "office.key");
+    let (answer, logged) = office.fee_reply();
+    assert_eq!(answer, "The passport stamp costs 500 dirhams.");
+    let warnings: Vec<&str> = logged.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "one warning: {logged}");
+    assert!(
+        warnings[0].contains("the installed content pack fails its signature check (the pack is signed with a key this office does not trust"),
+        "{logged}"
+    );
+    assert!(
+        warnings[0].contains("so the previous or built-in pack answers instead"),
+        "{logged}"
+    );
+    let data = office.path("data");
+    assert!(
+        !logged.contains(data.to_str().unwrap()),
+        "a path logged: {logged}"
+    );
+
+    // The stranger's pack sets no floor: the office's own pack installs over it and answers.
+    assert!(office.install(&update).status.success());
+    assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
+
+    // A kiosk that pins the office key with AOUN_TRUST checks with that key alone.
+    let pinned = |key: &Path| office.ask_fee_with(&[], &[("AOUN_TRUST", key)]).0;
+    assert_eq!(
+        pinned(&office.path("office.pub")),
+        "The passport stamp costs 650 dirhams."
+    );
+    assert_eq!(
+        pinned(&stranger.path("office.pub")),
+        "The passport stamp costs 500 dirhams."
+    );
+
+    // A pack installed by an Aoun that kept no record of the keys it trusted is not used.
+    fs::remove_dir_all(office.path("data/guide.trusted")).unwrap();
+    let (answer, logged) = office.fee_reply();
+    assert_eq!(answer, "The passport stamp costs 500 dirhams.");
+    assert!(
+        logged.contains("install it again with `aoun pack install --trust`"),
+        "{logged}"
+    );
     assert!(office.install(&update).status.success());
     assert_eq!(office.fee_answer(), "The passport stamp costs 650 dirhams.");
 }

@@ -1,7 +1,8 @@
 //! Office updates from a folder (a USB stick): a content pack or a model pack, installed only
 //! when it is signed with a key the office trusts, and installed so that a failure at any step
 //! leaves the previous pack in place and answering. A content pack is installed only over an
-//! older version, and the installed one is checked against its signature again at every start.
+//! older version, and the installed one is checked again at every start: every file as signed,
+//! and signed with a key the office trusts.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,8 @@ use aoun_guide::Guide;
 use aoun_guide::PackSummary;
 use aoun_models::{FetchOptions, FetchReport, ModelStore, Pack};
 use aoun_signing::{
-    read_release, sign_folder, verify_folder, verify_unchanged, KeyPair, PublicKey, Release,
-    VerifiedPack, SIGNATURE_FILE,
+    read_release, sign_folder, verify_folder, KeyPair, PublicKey, Release, VerifiedPack,
+    SIGNATURE_FILE,
 };
 
 /// The signature file of the model pack last installed, kept in the model store's folder.
@@ -20,6 +21,11 @@ const INSTALLED_MODEL_PACK: &str = "installed-model-pack.toml";
 
 /// Environment variable that sets the folder of the installed content pack.
 pub const GUIDE_DIR_ENV: &str = "AOUN_GUIDE_DIR";
+
+/// Environment variable naming the public key files (separated as in `PATH`) that the installed
+/// content pack must be signed with at start, in place of the keys recorded when it was
+/// installed: a kiosk pins the office key it was set up with (`/etc/aoun/office.pub`).
+pub const TRUST_ENV: &str = "AOUN_TRUST";
 
 /// Where an installed content pack lives: `$AOUN_GUIDE_DIR`, else `<user data dir>/aoun/guide`.
 /// The folder need not exist. Installing uses its parent folder for staging.
@@ -33,16 +39,27 @@ pub fn installed_guide_dir() -> anyhow::Result<PathBuf> {
 }
 
 /// The installed content pack, when there is one, it holds exactly the files it was signed with,
-/// and it loads. An install cut short between its two renames leaves the previous pack aside; it
-/// is used then.
+/// it is signed with a key the office trusts ([`trusted_at_start`]), and it loads. An install cut
+/// short between its two renames leaves the previous pack aside; it is used then.
 pub fn installed_guide() -> Option<Guide> {
     let dir = installed_guide_dir().ok()?;
-    for candidate in installed_candidates(&dir) {
-        if !is_content_pack(&candidate) {
-            continue;
-        }
-        if let Err(error) = verify_unchanged(&candidate) {
+    let candidates: Vec<PathBuf> = installed_candidates(&dir)
+        .into_iter()
+        .filter(|candidate| is_content_pack(candidate))
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let trusted = match trusted_at_start(&dir) {
+        Ok(trusted) => trusted,
+        Err(error) => {
             // No path: it names the user's folder.
+            tracing::warn!("the installed content pack cannot be checked ({error:#}), so the built-in pack answers instead");
+            return None;
+        }
+    };
+    for candidate in candidates {
+        if let Err(error) = verify_folder(&candidate, &trusted) {
             tracing::warn!("the installed content pack fails its signature check ({error}), so the previous or built-in pack answers instead");
             continue;
         }
@@ -54,6 +71,75 @@ pub fn installed_guide() -> Option<Guide> {
         }
     }
     None
+}
+
+/// The keys the installed content pack of `dir` must be signed with at start: those of the
+/// files that [`TRUST_ENV`] names when it is set, else those `aoun pack install --trust` was
+/// given when it installed the pack, recorded beside it ([`trusted_record`]).
+fn trusted_at_start(dir: &Path) -> anyhow::Result<Vec<PublicKey>> {
+    if let Some(files) = std::env::var_os(TRUST_ENV).filter(|v| !v.is_empty()) {
+        let keys = std::env::split_paths(&files)
+            .map(|file| PublicKey::read(&file))
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("a key file that {TRUST_ENV} names cannot be read"))?;
+        return Ok(keys);
+    }
+    let record = trusted_record(dir);
+    let mut keys = Vec::new();
+    if let Ok(entries) = fs::read_dir(&record) {
+        for entry in entries {
+            let file = entry
+                .context("the record of the keys it was installed with cannot be read")?
+                .path();
+            if file.extension().is_some_and(|e| e == "pub") {
+                keys.push(PublicKey::read(&file)?);
+            }
+        }
+    }
+    if keys.is_empty() {
+        bail!("no record of the keys it was installed with trusting is found (an Aoun before this record installed it); install it again with `aoun pack install --trust`");
+    }
+    Ok(keys)
+}
+
+/// `<target>.trusted`: the folder of the public keys (`<id>.pub`) that the content pack installed
+/// as `target` was checked with, what it is checked with again at every start.
+fn trusted_record(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".trusted");
+    target.with_file_name(name)
+}
+
+/// Records the `trusted` keys the pack installed as `target` was checked with, replacing the
+/// record of an earlier install. Written after the pack itself: a record cut short leaves at
+/// worst a pack that is not used until it is installed again, never a foreign key trusted.
+fn record_trusted(target: &Path, trusted: &[PublicKey]) -> anyhow::Result<()> {
+    let record = trusted_record(target);
+    let parent = record.parent().unwrap_or(Path::new("."));
+    let staging = tempfile::Builder::new()
+        .prefix(".trusted-incoming-")
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
+    for key in trusted {
+        let file = staging.path().join(format!("{}.pub", key.id()));
+        if !file.exists() {
+            key.write(&file)?;
+            fs::File::open(&file)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot flush {}", file.display()))?;
+        }
+    }
+    if record.exists() {
+        fs::remove_dir_all(&record)
+            .with_context(|| format!("cannot replace {}", record.display()))?;
+    }
+    let staged = staging.keep();
+    fs::rename(&staged, &record).map_err(|error| {
+        let _ = fs::remove_dir_all(&staged);
+        anyhow!(error).context(format!("cannot write {}", record.display()))
+    })?;
+    sync_folder(Some(parent));
+    Ok(())
 }
 
 /// What [`install_update`] installed.
@@ -159,7 +245,8 @@ pub fn install_update(
 /// until that rename has succeeded, and put back if it fails.
 ///
 /// Unless `allow_older`, a pack whose version is not higher than that of the installed pack
-/// (when it is still as signed) is refused before anything is written.
+/// (when it is still used at start: as signed, by a key trusted there) is refused before anything
+/// is written.
 pub fn install_guide(
     folder: &Path,
     trusted: &[PublicKey],
@@ -168,11 +255,13 @@ pub fn install_guide(
 ) -> anyhow::Result<(VerifiedPack, PackSummary)> {
     let signed = verify_folder(folder, trusted)?;
     if !allow_older {
-        // The installed pack, when it is still as signed: one that is not is not used, sets no
-        // floor, and installing a good pack over it mends it.
+        // The installed pack, when it is still used at start (as signed, by a key trusted
+        // there): one that is not used sets no floor, and installing a good pack over it mends
+        // it.
+        let at_start = trusted_at_start(target).unwrap_or_default();
         let installed = installed_candidates(target)
             .iter()
-            .find_map(|candidate| verify_unchanged(candidate).ok());
+            .find_map(|candidate| verify_folder(candidate, &at_start).ok());
         refuse_unless_newer(
             &signed.release,
             installed.map(|pack| pack.release),
@@ -213,6 +302,7 @@ pub fn install_guide(
     replace_dir(&staged, target).inspect_err(|_| {
         let _ = fs::remove_dir_all(&staged);
     })?;
+    record_trusted(target, trusted)?;
     Ok((signed, summary))
 }
 
