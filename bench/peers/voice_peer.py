@@ -229,6 +229,7 @@ def run(args):
             "threads": args.threads,
             "compute_type": args.compute_type,
             "beam_size": args.beam_size,
+            "language": args.language or "detected",
             "max_tokens": args.max_tokens,
             "gguf": Path(args.gguf).name,
             "voice": Path(args.voice).name,

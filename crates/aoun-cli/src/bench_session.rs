@@ -45,7 +45,8 @@ pub struct SessionBench {
     #[arg(long, default_value_t = 20)]
     turns: usize,
     /// Also measure the Python pipeline with this interpreter (a virtual environment with
-    /// faster-whisper, llama-cpp-python and piper-tts; see bench/peers/voice_peer.py).
+    /// faster-whisper, llama-cpp-python and piper-tts; see bench/peers/voice_peer.py). With
+    /// `--lang`, faster-whisper is told the language too.
     #[arg(long, value_name = "PYTHON")]
     peer_python: Option<PathBuf>,
     /// faster-whisper model folder for the peer (made by `voice_peer.py prepare-whisper`).
@@ -151,6 +152,12 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
         Some(python) => Some(run_peer(&options, python, &store, &questions)?),
         None => None,
     };
+    // Speech to text, median over median: the peer is told the language whenever Aoun is.
+    let stt_ratio = (|| {
+        let ours = aoun.get("stt_ms")?["median"].as_f64()?;
+        let theirs = peer.as_ref()?["stages"]["stt_s"]["median"].as_f64()? * 1000.0;
+        Some((ours / theirs * 100.0).round() / 100.0)
+    })();
     // Median over median, Aoun's figure named by `stage`.
     let ratio = |stage: &str| {
         let ours = aoun.get(stage)?["median"].as_f64()?;
@@ -170,6 +177,9 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             "devices": devices,
             "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "end_of_speech_silence_ms": end_silence.as_millis() as u64,
+            // Told to both Aoun and the peer, or detected by both.
+            "language": options.setup.lang.as_deref().map_or("detected", |_| "given"),
+            "language_given": options.setup.lang,
             "aoun": aoun,
             "unanswered": failures,
             "end_of_turn": if options.setup.smart_turn { "smart-turn" } else { "silence" },
@@ -177,6 +187,7 @@ pub fn run(options: SessionBench, models_dir: Option<PathBuf>) -> anyhow::Result
             "cut_before_their_end": cut,
             "peak_rss_mib": peak_rss_mib(),
             "peer": peer,
+            "aoun_over_peer_stt": stt_ratio,
             "aoun_over_peer_voice_to_voice": same_start,
             "aoun_over_peer_with_aouns_end_silence": silence_charged,
         }))?
@@ -216,6 +227,15 @@ fn with_pause(question: &aoun_audio::Audio, pause: Duration) -> aoun_audio::Audi
     }
 }
 
+/// Whisper's code for a language Aoun is told (`ary`, Darija, is Arabic to Whisper).
+fn whisper_language(lang: &str) -> &str {
+    match Lang::from_whisper_code(lang) {
+        Some(Lang::Ary) => Lang::Ar.code(),
+        Some(known) => known.code(),
+        None => lang,
+    }
+}
+
 /// Runs bench/peers/voice_peer.py on the same questions and returns its JSON.
 fn run_peer(
     options: &SessionBench,
@@ -243,8 +263,8 @@ fn run_peer(
         env!("CARGO_MANIFEST_DIR"),
         "/../../bench/peers/voice_peer.py"
     );
-    let output = std::process::Command::new(python)
-        .arg(script)
+    let mut peer = std::process::Command::new(python);
+    peer.arg(script)
         .arg("run")
         .arg("--whisper")
         .arg(&whisper)
@@ -252,7 +272,12 @@ fn run_peer(
         .arg(&gguf)
         .arg("--voice")
         .arg(&voice)
-        .args(["--repeats", "1"])
+        .args(["--repeats", "1"]);
+    // A fair comparison: when Aoun is told the language, so is faster-whisper.
+    if let Some(language) = options.setup.lang.as_deref() {
+        peer.args(["--language", whisper_language(language)]);
+    }
+    let output = peer
         .args(&wavs)
         .output()
         .context("cannot start the peer's Python")?;
